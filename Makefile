@@ -1,0 +1,115 @@
+# postern -- sendmail-compatible mail submission agent.
+#
+# make            build sendmail/postern
+# make check      unit tests + end-to-end tests (needs the packages in .ci/run)
+# make unit       cmocka unit tests only
+# make compat     end-to-end tests against a real Postfix smarthost
+# make demo       start a test smarthost, send one message, show what arrived
+# make fuzz       run each libFuzzer target for FUZZ_SECONDS (needs clang)
+# make lint       refuse banned string functions
+# make SAN=1 ...  build everything with ASan + UBSan
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+BINDIR	?= $(PREFIX)/bin
+LIBDIR	?= $(PREFIX)/lib
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+CC	?= cc
+CSTD	= -std=c11 -D_GNU_SOURCE
+WARN	= -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow -fno-common \
+	  -Wno-unused-parameter
+CFLAGS	?= -O2 -g
+ifeq ($(WERROR),1)
+WARN	+= -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+ALL_CFLAGS = $(CSTD) $(WARN) $(HARDEN) $(CFLAGS) \
+	     -DSYSCONFDIR='"$(SYSCONFDIR)"' -DPOSTERN_VERSION='"$(VERSION)"'
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+LIBS	= -lssl -lcrypto -linih
+
+VERSION	= 0.1.0
+
+# Every sendmail/*.c but main.c goes into a static library that the program,
+# the unit tests and the fuzz targets link against.
+SRCS	:= $(filter-out sendmail/main.c,$(wildcard sendmail/*.c))
+OBJS	:= $(SRCS:.c=.o)
+HDRS	:= $(wildcard sendmail/*.h)
+TESTS	:= $(patsubst sendmail/tests/%.c,sendmail/tests/%,$(wildcard sendmail/tests/test_*.c))
+FUZZERS	:= $(patsubst sendmail/fuzz/%.c,sendmail/fuzz/%,$(wildcard sendmail/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+
+.PHONY: all check unit compat demo fuzz lint install clean bench
+
+all: sendmail/postern
+
+sendmail/%.o: sendmail/%.c $(HDRS)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+sendmail/libpostern.a: $(OBJS)
+	rm -f $@
+	ar rcs $@ $(OBJS)
+
+sendmail/postern: sendmail/main.o sendmail/libpostern.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ sendmail/main.o sendmail/libpostern.a $(LIBS)
+
+sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS)
+	$(CC) $(ALL_CFLAGS) -Isendmail $(ALL_LDFLAGS) -o $@ $< sendmail/libpostern.a $(LIBS) -lcmocka
+
+unit: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== $$t"; ./$$t; done
+
+compat: sendmail/postern
+	compat-tests/run
+
+check: lint unit compat
+
+demo: sendmail/postern
+	compat-tests/demo
+
+# libFuzzer needs clang; the targets are built without the program's LIBS
+# hardening flags that clash with -fsanitize=fuzzer.
+sendmail/fuzz/fuzz_%: sendmail/fuzz/fuzz_%.c $(SRCS) $(HDRS)
+	clang $(CSTD) -g -O1 -Isendmail -fsanitize=fuzzer,address,undefined \
+	  -o $@ $< $(SRCS) $(LIBS)
+
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+	  n=$${f##*/fuzz_}; mkdir -p sendmail/fuzz/corpus/$$n; \
+	  echo "== $$f ($(FUZZ_SECONDS)s)"; \
+	  ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    sendmail/fuzz/corpus/$$n 2>&1 | tail -n 12; \
+	done
+
+lint:
+	@if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok|sscanf)[[:space:]]*\(' \
+	    sendmail/*.c sendmail/*.h; then \
+	  echo "lint: banned string function (see STYLE.md)"; exit 1; fi
+	@echo "lint: ok"
+
+bench: sendmail/postern
+	bench/run
+
+install: sendmail/postern
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 sendmail/postern $(DESTDIR)$(SBINDIR)/postern
+	ln -sf postern $(DESTDIR)$(SBINDIR)/sendmail
+	ln -sf ../sbin/postern $(DESTDIR)$(LIBDIR)/sendmail
+	ln -sf ../sbin/postern $(DESTDIR)$(BINDIR)/mailq
+	ln -sf ../sbin/postern $(DESTDIR)$(BINDIR)/newaliases
+	install -m 0644 man/postern.8 $(DESTDIR)$(MANDIR)/man8/postern.8
+	install -m 0644 man/postern.ini.5 $(DESTDIR)$(MANDIR)/man5/postern.ini.5
+	test -e $(DESTDIR)$(SYSCONFDIR)/postern.ini || \
+	  install -m 0640 config/postern.ini $(DESTDIR)$(SYSCONFDIR)/postern.ini
+
+clean:
+	rm -f sendmail/*.o sendmail/*.a sendmail/postern $(TESTS) $(FUZZERS)

@@ -37,8 +37,13 @@ void
 err_prefix(struct err *e, const char *what)
 {
 	char	tmp[ERR_MSGMAX];
+	int	n;
 
-	snprintf(tmp, sizeof(tmp), "%s: %s", what, e->msg);
+	n = snprintf(tmp, sizeof(tmp), "%.*s: ", 200, what);
+	if (n < 0)
+		return;
+	snprintf(tmp + n, sizeof(tmp) - (size_t)n, "%.*s",
+	    (int)(sizeof(tmp) - (size_t)n - 1), e->msg);
 	memcpy(e->msg, tmp, sizeof(e->msg));
 }
 

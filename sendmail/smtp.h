@@ -17,6 +17,7 @@
 
 #include <sys/types.h>
 
+#include "buf.h"
 #include "config.h"
 #include "envelope.h"
 #include "err.h"
@@ -36,7 +37,34 @@ struct smtp_info {
 	int	 ext_enhancedstatuscodes, ext_starttls, ext_chunking;
 	long long ext_size;	/* 0: SIZE not offered or no limit */
 	char	 ext_auth[200];	/* the AUTH mechanism list */
+	int	 dsn_dropped;	/* -N/-R/-V given but DSN not offered */
+	int	 authenticated;
 };
+
+/*
+ * One server reply, fed line by line (exposed for tests and fuzzing).
+ * Each line must be "ddd", "ddd text" or "ddd-text" with the same code,
+ * at most SMTP_REPLY_LINE_MAX octets, at most SMTP_REPLY_LINES lines.
+ */
+#define SMTP_REPLY_LINE_MAX	512
+#define SMTP_REPLY_LINES	100
+
+struct smtp_reply {
+	int		code;
+	int		nlines;
+	struct buf	text;	/* lines without their codes, "\n"-joined */
+};
+
+void	smtp_reply_init(struct smtp_reply *r);
+void	smtp_reply_reset(struct smtp_reply *r);
+void	smtp_reply_free(struct smtp_reply *r);
+/* Returns 1 when the reply is complete, 0 when more lines follow, -1. */
+int	smtp_reply_feed(struct smtp_reply *r, const char *line, size_t len,
+	    struct err *e);
+/* Fill the ext_* fields of info from an EHLO reply. */
+void	smtp_ehlo_parse(struct smtp_info *info, const struct smtp_reply *r);
+/* Append s in RFC 3461 xtext to b. */
+int	smtp_xtext(struct buf *b, const char *s);
 
 /* verbose: write the dialogue to stderr, AUTH payloads shown as "***". */
 int	smtp_open(struct smtp_session **sp, const struct config *c,

@@ -1,0 +1,551 @@
+/*
+ * main.c -- postern: sendmail-compatible mail submission agent.
+ *
+ * The only file that exits.  It sets up a safe process (file descriptors,
+ * signals, umask, and, when set-id, a clean environment without core dumps
+ * or ptrace), parses the command line, reads the configuration, and runs
+ * the mode.  Module errors are mapped to sysexits here and nowhere else;
+ * a failure nobody planned for maps to 75 (EX_TEMPFAIL).
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "alias.h"
+#include "cli.h"
+#include "config.h"
+#include "envelope.h"
+#include "log.h"
+#include "msg.h"
+#include "net.h"
+#include "smtp.h"
+
+#ifndef POSTERN_VERSION
+#define POSTERN_VERSION "dev"
+#endif
+
+extern char **environ;
+
+struct run {
+	struct opts	 opts;
+	struct config	 cfg;
+	int		 privileged;
+	char		 user[64];
+	char		 fullname[256];
+	char		 hostname[256];
+	long long	 start_ms;
+};
+
+static int
+exit_code(enum err_class cls)
+{
+	switch (cls) {
+	case ERR_OK:		return EX_OK;
+	case ERR_USAGE:		return EX_USAGE;
+	case ERR_DATA:		return EX_DATAERR;
+	case ERR_NOUSER:	return EX_NOUSER;
+	case ERR_UNAVAILABLE:	return EX_UNAVAILABLE;
+	case ERR_CANTCREAT:	return EX_CANTCREAT;
+	case ERR_IO:		return EX_IOERR;
+	case ERR_TEMP:		return EX_TEMPFAIL;
+	case ERR_NOPERM:	return EX_NOPERM;
+	case ERR_CONFIG:	return EX_CONFIG;
+	case ERR_SOFTWARE:	return EX_TEMPFAIL;
+	}
+	return EX_TEMPFAIL;
+}
+
+static void __attribute__((noreturn))
+die(const struct err *e)
+{
+	fprintf(stderr, "postern: %s\n", e->msg);
+	exit(exit_code(e->cls));
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3)))
+dief(enum err_class cls, const char *fmt, ...)
+{
+	struct err	e;
+	va_list		ap;
+
+	e.cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	va_end(ap);
+	die(&e);
+}
+
+/*
+ * Make the process safe before anything else: fds 0-2 open, no signals that
+ * kill us mid-write, a tight umask, and for a set-id run a clean
+ * environment, no core dumps and no ptrace (postdrop's list of inherited
+ * state: research/security.md 1.5).
+ */
+static void
+secure_start(struct run *r)
+{
+	struct rlimit	rl = { 0, 0 };
+	int		fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);	/* EFBIG instead of death */
+	umask(077);
+	r->privileged = getuid() != geteuid() || getgid() != getegid();
+	if (r->privileged) {
+		setrlimit(RLIMIT_CORE, &rl);
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		clearenv();
+		setenv("PATH", "/usr/bin:/bin:/usr/sbin:/sbin", 1);
+		umask(007);	/* the queue is shared with group postern */
+	}
+}
+
+/* Give up the set-gid privilege for good (used before reading -C files). */
+static void
+drop_group(struct run *r)
+{
+	gid_t	g = getgid();
+
+	if (!r->privileged)
+		return;
+	if (setresgid(g, g, g) == -1 || getegid() != g)
+		dief(ERR_NOPERM, "cannot drop group privilege: %s",
+		    strerror(errno));
+	r->privileged = 0;
+	/* Dumpable stays off: secrets may already be in memory. */
+}
+
+static void
+identify(struct run *r)
+{
+	struct passwd	*pw;
+	size_t		 n;
+
+	if ((pw = getpwuid(getuid())) != NULL) {
+		snprintf(r->user, sizeof(r->user), "%s", pw->pw_name);
+		if (pw->pw_gecos != NULL) {
+			n = strcspn(pw->pw_gecos, ",");
+			snprintf(r->fullname, sizeof(r->fullname), "%.*s",
+			    (int)n, pw->pw_gecos);
+		}
+	} else
+		snprintf(r->user, sizeof(r->user), "uid%ld",
+		    (long)getuid());
+	if (gethostname(r->hostname, sizeof(r->hostname)) == -1)
+		snprintf(r->hostname, sizeof(r->hostname), "localhost");
+	r->hostname[sizeof(r->hostname) - 1] = '\0';
+}
+
+/* [sender] from with %u and %h expanded, or user@domain, or user@host. */
+static void
+default_sender(const struct run *r, char *out, size_t len)
+{
+	const char	*p = r->cfg.from;
+	size_t		 o = 0;
+
+	if (p == NULL) {
+		snprintf(out, len, "%s@%s", r->user, r->cfg.domain ?
+		    r->cfg.domain : r->hostname);
+		return;
+	}
+	for (; *p != '\0' && o + 1 < len; p++) {
+		if (p[0] == '%' && (p[1] == 'u' || p[1] == 'h')) {
+			o += (size_t)snprintf(out + o, len - o, "%s",
+			    p[1] == 'u' ? r->user : r->hostname);
+			if (o >= len)
+				o = len - 1;
+			p++;
+		} else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+static int
+load_config(struct run *r, struct err *e)
+{
+	const char	*path = r->opts.config;
+
+	if (path == NULL && !r->privileged)
+		path = getenv("POSTERN_CONFIG");
+	if (path != NULL)
+		drop_group(r);	/* a user's file gets the user's rights */
+	else
+		path = CONFIG_DEFAULT_PATH;
+	config_defaults(&r->cfg);
+	return config_load(&r->cfg, path, r->privileged, e);
+}
+
+/* Open a scratch file for the canonical message. */
+static int
+spool_open(const struct run *r, struct err *e)
+{
+	const char	*dir = "/tmp";
+	int		 fd;
+
+	(void)r;
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return err_set(e, ERR_CANTCREAT, "cannot create a spool file "
+		    "in %s: %s", dir, strerror(errno));
+	return fd;
+}
+
+/* Qualify and alias-expand one recipient into the envelope. */
+static int
+add_recipient(struct run *r, struct aliases *al, struct envelope *env,
+    const char *spec, struct err *e)
+{
+	struct addr_list	out;
+	size_t			i;
+	int			rc = 0;
+
+	addr_list_init(&out);
+	if (aliases_expand(al, r->cfg.domain, spec, &out, e) == -1) {
+		addr_list_free(&out);
+		return -1;
+	}
+	for (i = 0; i < out.n && rc == 0; i++) {
+		if (!out.v[i].has_domain && r->cfg.domain == NULL) {
+			rc = err_set(e, ERR_DATA, "%s: no domain, and [sender] "
+			    "domain is not set", out.v[i].spec);
+			break;
+		}
+		rc = envelope_add_rcpt(env, out.v[i].spec, e);
+	}
+	addr_list_free(&out);
+	return rc;
+}
+
+static int
+add_list(struct run *r, struct aliases *al, struct envelope *env,
+    const char *s, size_t len, enum err_class cls, struct err *e)
+{
+	struct addr_list	l;
+	size_t			i;
+
+	addr_list_init(&l);
+	if (addr_parse_list(s, len, &l, e) == -1) {
+		addr_list_free(&l);
+		e->cls = cls;
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		if (l.v[i].spec[0] == '-') {
+			addr_list_free(&l);
+			return err_set(e, cls, "%.100s: an address cannot "
+			    "start with '-'", l.v[i].spec);
+		}
+		if (add_recipient(r, al, env, l.v[i].spec, e) == -1) {
+			addr_list_free(&l);
+			e->cls = cls;
+			return -1;
+		}
+	}
+	addr_list_free(&l);
+	return 0;
+}
+
+static void
+rcpt_list(const struct envelope *env, char *out, size_t len)
+{
+	size_t	i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < env->nrcpts && o + 4 < len; i++)
+		o += (size_t)snprintf(out + o, len - o, "%s<%s>", i ? "," : "",
+		    env->rcpts[i].addr);
+	if (o >= len)
+		out[len - 1] = '\0';
+}
+
+static void
+log_result(const struct run *r, const struct envelope *env, off_t size,
+    const struct smtp_info *info, const char *status, const char *why)
+{
+	char	to[1024];
+
+	rcpt_list(env, to, sizeof(to));
+	log_info("from=<%s> to=%s size=%lld relay=%s tls=%s auth=%s "
+	    "status=%s (%s) delay=%.2fs", env->sender, to, (long long)size,
+	    info && info->relay[0] ? info->relay : "none",
+	    info && info->tls_version[0] ? info->tls_version : "none",
+	    info && info->authenticated ? r->cfg.user : "none", status,
+	    why, (double)(net_now_ms() - r->start_ms) / 1000.0);
+}
+
+/* Connect and send one spooled message.  Returns 0 or -1 with *e. */
+static int
+deliver(struct run *r, struct envelope *env, int fd, off_t size,
+    struct err *e)
+{
+	struct smtp_session	*s = NULL;
+	char			*secret = NULL;
+	int			 rc;
+
+	if (r->cfg.user != NULL && r->cfg.auth_mechs != 0 &&
+	    (secret = config_secret(&r->cfg, r->privileged, e)) == NULL)
+		return -1;
+	rc = smtp_open(&s, &r->cfg, secret, r->opts.verbose > 0, e);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	if (rc == -1) {
+		log_result(r, env, size, NULL, "deferred", e->msg);
+		return -1;
+	}
+	rc = smtp_send(s, env, fd, size, e);
+	if (smtp_info(s)->dsn_dropped)
+		log_warn("DSN options dropped: %s does not offer DSN",
+		    smtp_info(s)->relay);
+	log_result(r, env, size, smtp_info(s), rc == 0 ? "sent" :
+	    err_is_temporary(e) ? "deferred" : "failed",
+	    rc == 0 ? (env->nrcpts && env->rcpts[0].reply ?
+	    env->rcpts[0].reply : "ok") : e->msg);
+	smtp_close(s);
+	return rc;
+}
+
+static int
+mode_submit(struct run *r)
+{
+	struct envelope		 env;
+	struct aliases		*al = NULL;
+	struct msg_input	*in;
+	struct msg		*m = NULL;
+	struct msg_opts		 mo;
+	struct msg_stats	 st;
+	struct addr_list	 hl;
+	struct addr		 a;
+	struct err		 e;
+	char			 sender[600];
+	size_t			 i;
+	int			 fd;
+
+	envelope_init(&env);
+	err_clear(&e);
+
+	/* Envelope sender. */
+	if (r->opts.sender != NULL) {
+		if (!r->cfg.allow_from_override && getuid() != 0)
+			dief(ERR_NOPERM, "-f/-r is not allowed by %s "
+			    "(allow_from_override = no)", r->cfg.path);
+		if (addr_parse_one(r->opts.sender, &a, &e) == -1)
+			dief(ERR_USAGE, "-f %.200s: %s", r->opts.sender, e.msg);
+		if (a.spec[0] != '\0' && !a.has_domain)
+			snprintf(sender, sizeof(sender), "%s@%s", a.spec,
+			    r->cfg.domain ? r->cfg.domain : r->hostname);
+		else
+			snprintf(sender, sizeof(sender), "%s", a.spec);
+		addr_free(&a);
+		/* msmtp and sendmail treat MAILER-DAEMON as the null sender */
+		if (strcasecmp(sender, "MAILER-DAEMON") == 0)
+			sender[0] = '\0';
+	} else
+		default_sender(r, sender, sizeof(sender));
+	if (envelope_set_sender(&env, sender, &e) == -1) {
+		e.cls = r->opts.sender ? ERR_USAGE : ERR_CONFIG;
+		die(&e);
+	}
+	env.body = r->opts.body;
+	if (r->opts.dsn_notify)
+		env.dsn_notify = strdup(r->opts.dsn_notify);
+	if (r->opts.dsn_ret)
+		env.dsn_ret = strdup(r->opts.dsn_ret);
+	if (r->opts.dsn_envid)
+		env.dsn_envid = strdup(r->opts.dsn_envid);
+
+	if (aliases_load(&al, &r->cfg, &e) == -1)
+		die(&e);
+
+	/* Recipients on the command line. */
+	for (i = 0; i < r->opts.nrcpts; i++)
+		if (add_list(r, al, &env, r->opts.rcpts[i],
+		    strlen(r->opts.rcpts[i]), ERR_USAGE, &e) == -1)
+			die(&e);
+
+	/* The message: headers first, then -t. */
+	if ((in = msg_input_new(STDIN_FILENO, !r->opts.ignore_dots)) == NULL)
+		dief(ERR_SOFTWARE, "out of memory");
+	if (msg_read_headers(&m, in, &e) == -1)
+		die(&e);
+	if (r->opts.extract_rcpts) {
+		addr_list_init(&hl);
+		if (msg_header_rcpts(m, &hl, &e) == -1)
+			die(&e);
+		for (i = 0; i < hl.n; i++)
+			if (add_recipient(r, al, &env, hl.v[i].spec, &e) == -1) {
+				e.cls = ERR_DATA;
+				die(&e);
+			}
+		addr_list_free(&hl);
+	}
+	if (env.nrcpts == 0)
+		dief(ERR_USAGE, "no recipients (give addresses as arguments, "
+		    "or use -t with To, Cc or Bcc headers)");
+
+	/* Spool the canonical message as it is read. */
+	if ((fd = spool_open(r, &e)) == -1)
+		die(&e);
+	memset(&mo, 0, sizeof(mo));
+	mo.domain = r->cfg.domain;
+	mo.sender = env.sender;
+	mo.full_name = r->opts.full_name ? r->opts.full_name :
+	    (r->fullname[0] ? r->fullname : NULL);
+	mo.force_from = r->cfg.from_header == CONFIG_FROM_FORCE;
+	mo.msgid_domain = r->cfg.domain ? r->cfg.domain : r->hostname;
+	mo.tmpdir = "/tmp";
+	if (msg_write(m, in, fd, &mo, &st, &e) == -1)
+		die(&e);
+	msg_free(m);
+	msg_input_free(in);
+	if (st.has_8bit && env.body == BODY_UNSPEC)
+		env.body = BODY_8BITMIME;
+	if (st.nul_removed || st.cr_replaced || st.lines_split ||
+	    st.qp_reencoded)
+		log_warn("from=<%s>: message repaired: %zu NUL removed, %zu "
+		    "stray CR replaced, %zu long lines split%s", env.sender,
+		    st.nul_removed, st.cr_replaced, st.lines_split,
+		    st.qp_reencoded ? ", body re-encoded quoted-printable" :
+		    "");
+
+	if (deliver(r, &env, fd, st.size, &e) == -1) {
+		close(fd);
+		die(&e);
+	}
+	close(fd);
+	aliases_free(al);
+	envelope_free(&env);
+	return EX_OK;
+}
+
+static int
+mode_verify(struct run *r)
+{
+	struct smtp_session	*s = NULL;
+	const struct smtp_info	*info;
+	struct err		 e;
+	char			*secret = NULL, sender[600], reply[512];
+	size_t			 i;
+	int			 bad = 0, rc;
+
+	printf("config:      %s: ok\n", r->cfg.path);
+	if (r->cfg.user != NULL && r->cfg.auth_mechs != 0 &&
+	    (secret = config_secret(&r->cfg, r->privileged, &e)) == NULL)
+		die(&e);
+	rc = smtp_open(&s, &r->cfg, secret, r->opts.verbose > 0, &e);
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+	if (rc == -1) {
+		printf("connection:  FAILED: %s\n", e.msg);
+		die(&e);
+	}
+	info = smtp_info(s);
+	printf("relay:       %s\n", info->relay);
+	if (info->tls_version[0]) {
+		printf("tls:         %s %s (verified)\n", info->tls_version,
+		    info->tls_cipher);
+		printf("certificate: %s\n", info->peer_subject);
+		printf("issuer:      %s\n", info->peer_issuer);
+		printf("fingerprint: %s\n", info->peer_fingerprint);
+	} else
+		printf("tls:         none\n");
+	printf("auth:        %s\n", info->authenticated ? info->auth_mech :
+	    "none");
+	printf("extensions: %s%s%s%s%s", info->ext_pipelining ?
+	    " PIPELINING" : "", info->ext_8bitmime ? " 8BITMIME" : "",
+	    info->ext_smtputf8 ? " SMTPUTF8" : "", info->ext_dsn ? " DSN" :
+	    "", info->ext_chunking ? " CHUNKING" : "");
+	if (info->ext_size)
+		printf(" SIZE=%lld", info->ext_size);
+	printf("\n");
+	default_sender(r, sender, sizeof(sender));
+	if (r->opts.sender != NULL)
+		snprintf(sender, sizeof(sender), "%s", r->opts.sender);
+	for (i = 0; i < r->opts.nrcpts; i++) {
+		if (smtp_verify(s, sender, r->opts.rcpts[i], reply,
+		    sizeof(reply), &e) == -1) {
+			printf("recipient:   <%s>: REFUSED %s\n",
+			    r->opts.rcpts[i], reply);
+			bad = 1;
+		} else
+			printf("recipient:   <%s>: ok %s\n", r->opts.rcpts[i],
+			    reply);
+	}
+	smtp_close(s);
+	if (bad) {
+		fprintf(stderr, "postern: some recipients were refused\n");
+		return EX_NOUSER;
+	}
+	return EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run	r;
+	struct err	e;
+
+	memset(&r, 0, sizeof(r));
+	r.start_ms = net_now_ms();
+	secure_start(&r);
+	if (cli_parse(&r.opts, argc, argv, &e) == -1)
+		die(&e);
+	switch (r.opts.mode) {
+	case MODE_VERSION:
+		printf("postern %s\n", POSTERN_VERSION);
+		return EX_OK;
+	case MODE_NEWALIASES:
+		/* Aliases are read at each submission: nothing to rebuild. */
+		return EX_OK;
+	default:
+		break;
+	}
+	if (r.opts.mode != MODE_SUBMIT && r.opts.mode != MODE_VERIFY &&
+	    r.opts.nrcpts > 0)
+		dief(ERR_USAGE, "recipients are only allowed when submitting "
+		    "or verifying (-bm, -bv)");
+	identify(&r);
+	if (load_config(&r, &e) == -1)
+		die(&e);
+	log_open(&r.cfg);
+
+	switch (r.opts.mode) {
+	case MODE_SUBMIT:
+		return mode_submit(&r);
+	case MODE_VERIFY:
+		if (r.opts.nrcpts == 0)
+			dief(ERR_USAGE, "-bv needs at least one recipient");
+		return mode_verify(&r);
+	case MODE_SERVE:
+		dief(ERR_USAGE, "-bs: not supported yet");
+	case MODE_LIST:
+		dief(ERR_USAGE, "-bp/mailq: not supported yet");
+	case MODE_QUEUE_RUN:
+		dief(ERR_USAGE, "-q: not supported yet");
+	default:
+		break;
+	}
+	dief(ERR_SOFTWARE, "internal: unknown mode");
+}

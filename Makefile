@@ -113,3 +113,29 @@ install: sendmail/postern
 
 clean:
 	rm -f sendmail/*.o sendmail/*.a sendmail/postern $(TESTS) $(FUZZERS)
+
+# Packaging (packaging/README.md).  `make deb` builds the production .deb in
+# the top directory; packaging/debian/install-for-tests installs it, or its
+# test flavour next to a postfix package, on a CI machine.
+.PHONY: deb deb-coexist install-privileged
+
+deb:
+	packaging/debian/build-deb
+
+deb-coexist:
+	packaging/debian/build-deb --coexist
+
+# The privileged layout of SPEC.md for a plain `make install` as root (the
+# packages do the same in their own way): group postern, setgid binary,
+# private config, group-writable queue.
+QUEUEDIR ?= /var/spool/postern
+install-privileged: install
+	getent group postern >/dev/null || \
+	  groupadd --system postern 2>/dev/null || addgroup -S postern
+	chown root:postern $(DESTDIR)$(SBINDIR)/postern
+	chmod 2755 $(DESTDIR)$(SBINDIR)/postern
+	chown root:postern $(DESTDIR)$(SYSCONFDIR)/postern.ini
+	chmod 0640 $(DESTDIR)$(SYSCONFDIR)/postern.ini
+	install -d -o root -g postern -m 2770 $(DESTDIR)$(QUEUEDIR) \
+	  $(DESTDIR)$(QUEUEDIR)/tmp $(DESTDIR)$(QUEUEDIR)/q \
+	  $(DESTDIR)$(QUEUEDIR)/failed

@@ -45,7 +45,8 @@ struct sasl {
 	char		*secret;
 	int		 complete;
 	/* SCRAM */
-	char		 cnonce[33];
+	char		 cnonce[65];
+	size_t		 cnonce_len;
 	struct buf	 client_first_bare;
 	unsigned char	 server_sig[SHA256_DIGEST_LENGTH];
 };
@@ -186,6 +187,18 @@ sasl_free(struct sasl *s)
 }
 
 int
+sasl_set_nonce(struct sasl *s, const char *nonce)
+{
+	size_t	n = strlen(nonce);
+
+	if (n == 0 || n >= sizeof(s->cnonce))
+		return -1;
+	memcpy(s->cnonce, nonce, n + 1);
+	s->cnonce_len = n;
+	return 0;
+}
+
+int
 sasl_complete(const struct sasl *s)
 {
 	return s->complete;
@@ -240,13 +253,17 @@ scram_first(struct sasl *s, struct buf *out, struct err *e)
 	unsigned char	rnd[16];
 	size_t		i;
 
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return err_set(e, ERR_SOFTWARE, "no randomness for SCRAM");
-	for (i = 0; i < sizeof(rnd); i++) {
-		s->cnonce[2 * i] = "0123456789abcdef"[rnd[i] >> 4];
-		s->cnonce[2 * i + 1] = "0123456789abcdef"[rnd[i] & 15];
+	if (s->cnonce_len == 0) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+			return err_set(e, ERR_SOFTWARE,
+			    "no randomness for SCRAM");
+		for (i = 0; i < sizeof(rnd); i++) {
+			s->cnonce[2 * i] = "0123456789abcdef"[rnd[i] >> 4];
+			s->cnonce[2 * i + 1] = "0123456789abcdef"[rnd[i] & 15];
+		}
+		s->cnonce[32] = '\0';
+		s->cnonce_len = 32;
 	}
-	s->cnonce[32] = '\0';
 	buf_reset(&s->client_first_bare);
 	if (buf_adds(&s->client_first_bare, "n=") == -1 ||
 	    add_saslname(&s->client_first_bare, s->user) == -1 ||
@@ -283,8 +300,8 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 	salt64 = scram_attr(msg, len, 's', &slen);
 	iter = scram_attr(msg, len, 'i', &ilen);
 	if (nonce == NULL || salt64 == NULL || iter == NULL || ilen == 0 ||
-	    ilen >= sizeof(num) || nlen <= 32 ||
-	    memcmp(nonce, s->cnonce, 32) != 0) {
+	    ilen >= sizeof(num) || nlen <= s->cnonce_len ||
+	    memcmp(nonce, s->cnonce, s->cnonce_len) != 0) {
 		err_set(e, ERR_TEMP, "SCRAM: bad server-first message");
 		goto out;
 	}

@@ -42,6 +42,8 @@ int	sasl_complete(const struct sasl *s);
 /* 1 if the mechanism sends an initial response with the AUTH command. */
 int	sasl_has_initial(const struct sasl *s);
 void	sasl_free(struct sasl *s);
+/* Tests only: fix the SCRAM client nonce (RFC 7677 vectors). */
+int	sasl_set_nonce(struct sasl *s, const char *nonce);
 
 int	auth_b64_encode(const void *p, size_t n, struct buf *out);
 /* Strict: bad characters or padding fail with ERR_TEMP. */

@@ -4,7 +4,16 @@
  * The file is read with libinih from a descriptor that was opened with
  * O_NOFOLLOW and checked with fstat.  Every error -- unknown section or key,
  * duplicate key, over-long line, bad value, unsafe permissions -- fails with
- * ERR_CONFIG and the message "FILE:LINE: reason".
+ * ERR_CONFIG and the message "FILE:LINE: reason" (or "FILE: reason" for
+ * problems that belong to the whole file).  The first error stops parsing.
+ *
+ * Security assumptions: the file may be written by an attacker when the
+ * process is not privileged (it is then only the caller's own mail), so
+ * every value is validated and no value may carry a control character.  When
+ * privileged (set-group-ID), the file must be owned by root and not writable
+ * by group or others, and nothing from the environment and no command may
+ * be used.  Messages never contain the value of password or
+ * password_command.
  */
 #ifndef POSTERN_CONFIG_H
 #define POSTERN_CONFIG_H
@@ -15,6 +24,10 @@
 
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/postern.ini"
 #define CONFIG_MAX_HOSTS	8
+#define CONFIG_LINE_MAX		255	/* characters per line, without EOL */
+#define CONFIG_FILE_MAX		65536	/* bytes in the whole file */
+#define CONFIG_MAX_ALIASES	1024	/* entries in [aliases] */
+#define CONFIG_DURATION_MAX	(365L * 86400)	/* longest duration, seconds */
 
 enum config_tls { CONFIG_TLS_STARTTLS, CONFIG_TLS_IMPLICIT, CONFIG_TLS_NONE };
 enum config_from_header { CONFIG_FROM_ADD, CONFIG_FROM_FORCE };
@@ -31,18 +44,24 @@ enum config_delivery {
 #define AUTH_MECH_CRAM_MD5	0x08
 #define AUTH_MECH_XOAUTH2	0x10
 #define AUTH_MECH_OAUTHBEARER	0x20
+#define AUTH_MECH_ALL		0x3f	/* auth_mechs with auth = auto */
 
 struct config_alias {
 	char	*name;		/* local name, lower case */
 	char	*targets;	/* the value as written: an address list */
 };
 
+/*
+ * Every string is NULL when unset, malloc'd and owned by the config, except
+ * queue_dir, which may point to a built-in default: never free() fields
+ * yourself, call config_free().  No string holds a control character.
+ */
 struct config {
 	char			*path;
 
 	/* [smarthost] */
-	char			*hosts[CONFIG_MAX_HOSTS];
-	size_t			 nhosts;
+	char			*hosts[CONFIG_MAX_HOSTS]; /* name or IP, no [] */
+	size_t			 nhosts;	/* >= 1 after a load */
 	unsigned		 port;		/* resolved default if unset */
 	enum config_tls		 tls;
 	int			 tls_verify;
@@ -52,17 +71,20 @@ struct config {
 	char			*tls_client_key;
 	int			 tls_min_version; /* 12 or 13 */
 	int			 auth_auto;	/* auth = auto */
-	unsigned		 auth_mechs;	/* allowed; 0 with auth = none */
+	unsigned		 auth_mechs;	/* allowed; 0 with auth = none,
+						   AUTH_MECH_ALL with auto */
 	char			*user;
 	char			*password;	/* secret: wiped by config_free */
 	char			*password_file;
 	char			*password_command;
-	char			*helo;		/* NULL: this host's FQDN */
+	char			*helo;		/* NULL: this host's FQDN; else
+						   a name or "[addr]" literal */
 	unsigned		 timeout;	/* seconds */
 
 	/* [sender] */
-	char			*from;		/* with %u and %h unexpanded */
-	char			*domain;
+	char			*from;		/* with %u and %h unexpanded;
+						   NULL: not set */
+	char			*domain;	/* NULL: not set */
 	enum config_from_header	 from_header;
 	int			 allow_from_override;
 	char			*aliases_file;
@@ -81,36 +103,53 @@ struct config {
 
 	/* [log] */
 	int			 syslog_facility; /* LOG_MAIL etc., -1 for "no" */
-	char			*log_file;
+	char			*log_file;	/* NULL: no log file */
 };
 
 /* Set every field to its default (no host). */
 void	config_defaults(struct config *c);
 
 /*
- * Read the file at path.  privileged: the process is set-id, so ${VAR}
- * expansion and password_command are refused.  A file that holds a secret
- * (password =) must not be readable by others.  Secrets are not read here:
- * see config_secret().
+ * Read the file at path (opened with O_NOFOLLOW, never blocking on a FIFO).
+ * privileged: the process is set-id, so the file must be a regular file
+ * owned by root and not writable by group or others, and ${VAR} expansion
+ * and password_command are refused.  A file that sets password must not be
+ * readable, writable or executable by others (mode & 007 == 0).  Secrets are
+ * not read here: see config_secret().  c need not be initialised.  Returns 0,
+ * or -1 with ERR_CONFIG (ERR_SOFTWARE when out of memory) and c left in its
+ * defaults, so config_free() is always safe.
  */
 int	config_load(struct config *c, const char *path, int privileged,
 	    struct err *e);
 
-/* Parse from an already-open stream; name is used in messages. (Tests.) */
+/*
+ * The same from an open descriptor, read from its current offset to EOF;
+ * the same fstat checks apply.  name is used in messages and kept as
+ * c->path.  The descriptor is not closed.
+ */
 int	config_load_fd(struct config *c, int fd, const char *name,
 	    int privileged, struct err *e);
 
 /*
- * Fetch the secret for AUTH: password, password_file or password_command
- * (first line of its standard output; refused when privileged).  Returns a
- * malloc'd string the caller must wipe and free, or NULL with *e set.
+ * Fetch the secret for AUTH: password, the first line of password_file
+ * (opened with O_NOFOLLOW; a regular file not accessible by others, and
+ * owned by root when privileged) or the first line of password_command's
+ * standard output (run with /bin/sh -c, stdin /dev/null, at most
+ * BUF_LIMIT_CONFIG bytes within c->timeout seconds, exit status 0; refused
+ * when privileged).  The line ending is stripped; an empty secret is an
+ * error.  Returns a malloc'd string the caller must explicit_bzero and free,
+ * or NULL with *e set (ERR_CONFIG).  Never call it from a fuzz target: it
+ * runs commands.
  */
 char	*config_secret(const struct config *c, int privileged, struct err *e);
 
 /* Wipe the password and free everything. */
 void	config_free(struct config *c);
 
-/* "30", "30s", "5m", "2h", "5d" -> seconds; -1 on error. */
+/*
+ * "30", "30s", "5m", "2h", "5d" -> seconds, at most CONFIG_DURATION_MAX;
+ * -1 on error.
+ */
 long	config_parse_duration(const char *s);
 
 #endif

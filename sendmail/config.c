@@ -1,0 +1,1419 @@
+/*
+ * config.c -- read /etc/postern.ini into a struct config.
+ *
+ * The file is opened with O_NOFOLLOW|O_CLOEXEC|O_NONBLOCK and checked with
+ * fstat on that descriptor (no stat-then-open race): it must be a regular
+ * file; when privileged it must be owned by root and not writable by group
+ * or others; when it sets password it must not be accessible by others.
+ *
+ * libinih does the key = value splitting, but its defaults are unsafe for a
+ * file that holds secrets (see research/security.md 1.6): it silently
+ * truncates long lines and carries on, treats " ;" as the start of a
+ * comment inside a value, appends indented lines to the previous key, and
+ * accepts "name: value".  So we read the whole file ourselves (bounded),
+ * refuse NUL bytes, and hand it to ini_parse_stream() one line at a time
+ * through config_reader(), which refuses over-long lines, indented lines,
+ * lines without '=', ':' in key names and malformed or unknown sections
+ * before libinih sees them.  Inline comments and multi-line values are
+ * switched off in libinih too, for the duration of the parse only, and
+ * parsing stops at the first error.
+ *
+ * Every value is expanded (${VAR}, unless privileged), refused if it holds a
+ * control character, and validated by its key.  Error messages never show
+ * the value of password or password_command.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+
+static const char default_queue_dir[] = "/var/spool/postern";
+
+enum sect {
+	SECT_SMARTHOST,
+	SECT_SENDER,
+	SECT_ALIASES,
+	SECT_QUEUE,
+	SECT_LOG,
+	SECT_COUNT,
+	SECT_NONE = -1
+};
+
+static const char *const sect_names[SECT_COUNT] = {
+	"smarthost", "sender", "aliases", "queue", "log"
+};
+
+enum key {
+	K_HOST, K_PORT, K_TLS, K_TLS_VERIFY, K_TLS_CA_FILE, K_TLS_FINGERPRINT,
+	K_TLS_CLIENT_CERT, K_TLS_CLIENT_KEY, K_TLS_MIN_VERSION, K_AUTH, K_USER,
+	K_PASSWORD, K_PASSWORD_FILE, K_PASSWORD_COMMAND, K_HELO, K_TIMEOUT,
+	K_FROM, K_DOMAIN, K_FROM_HEADER, K_ALLOW_FROM_OVERRIDE, K_ALIASES_FILE,
+	K_DIR, K_DELIVERY, K_ENABLED, K_RETRY, K_RETRY_MAX, K_LIFETIME,
+	K_SYSLOG, K_FILE,
+	K_COUNT
+};
+
+struct keydef {
+	enum sect	 sect;
+	const char	*name;
+	int		 secret;	/* never echo the value */
+};
+
+static const struct keydef keys[K_COUNT] = {
+	[K_HOST] =		{ SECT_SMARTHOST, "host", 0 },
+	[K_PORT] =		{ SECT_SMARTHOST, "port", 0 },
+	[K_TLS] =		{ SECT_SMARTHOST, "tls", 0 },
+	[K_TLS_VERIFY] =	{ SECT_SMARTHOST, "tls_verify", 0 },
+	[K_TLS_CA_FILE] =	{ SECT_SMARTHOST, "tls_ca_file", 0 },
+	[K_TLS_FINGERPRINT] =	{ SECT_SMARTHOST, "tls_fingerprint", 0 },
+	[K_TLS_CLIENT_CERT] =	{ SECT_SMARTHOST, "tls_client_cert", 0 },
+	[K_TLS_CLIENT_KEY] =	{ SECT_SMARTHOST, "tls_client_key", 0 },
+	[K_TLS_MIN_VERSION] =	{ SECT_SMARTHOST, "tls_min_version", 0 },
+	[K_AUTH] =		{ SECT_SMARTHOST, "auth", 0 },
+	[K_USER] =		{ SECT_SMARTHOST, "user", 0 },
+	[K_PASSWORD] =		{ SECT_SMARTHOST, "password", 1 },
+	[K_PASSWORD_FILE] =	{ SECT_SMARTHOST, "password_file", 0 },
+	[K_PASSWORD_COMMAND] =	{ SECT_SMARTHOST, "password_command", 1 },
+	[K_HELO] =		{ SECT_SMARTHOST, "helo", 0 },
+	[K_TIMEOUT] =		{ SECT_SMARTHOST, "timeout", 0 },
+	[K_FROM] =		{ SECT_SENDER, "from", 0 },
+	[K_DOMAIN] =		{ SECT_SENDER, "domain", 0 },
+	[K_FROM_HEADER] =	{ SECT_SENDER, "from_header", 0 },
+	[K_ALLOW_FROM_OVERRIDE] = { SECT_SENDER, "allow_from_override", 0 },
+	[K_ALIASES_FILE] =	{ SECT_SENDER, "aliases_file", 0 },
+	[K_DIR] =		{ SECT_QUEUE, "dir", 0 },
+	[K_DELIVERY] =		{ SECT_QUEUE, "delivery", 0 },
+	[K_ENABLED] =		{ SECT_QUEUE, "enabled", 0 },
+	[K_RETRY] =		{ SECT_QUEUE, "retry", 0 },
+	[K_RETRY_MAX] =		{ SECT_QUEUE, "retry_max", 0 },
+	[K_LIFETIME] =		{ SECT_QUEUE, "lifetime", 0 },
+	[K_SYSLOG] =		{ SECT_LOG, "syslog", 0 },
+	[K_FILE] =		{ SECT_LOG, "file", 0 },
+};
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} mechs[] = {
+	{ "scram-sha-256",	AUTH_MECH_SCRAM_SHA_256 },
+	{ "plain",		AUTH_MECH_PLAIN },
+	{ "login",		AUTH_MECH_LOGIN },
+	{ "cram-md5",		AUTH_MECH_CRAM_MD5 },
+	{ "xoauth2",		AUTH_MECH_XOAUTH2 },
+	{ "oauthbearer",	AUTH_MECH_OAUTHBEARER },
+};
+
+static const struct {
+	const char	*name;
+	int		 facility;
+} facilities[] = {
+	{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+	{ "cron", LOG_CRON }, { "daemon", LOG_DAEMON }, { "ftp", LOG_FTP },
+	{ "kern", LOG_KERN }, { "lpr", LOG_LPR }, { "mail", LOG_MAIL },
+	{ "news", LOG_NEWS }, { "syslog", LOG_SYSLOG }, { "user", LOG_USER },
+	{ "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+/* State shared by the reader and the handler during one parse. */
+struct ctx {
+	struct config	*c;
+	const char	*name;		/* file name for messages */
+	int		 privileged;
+	struct err	*e;
+	int		 failed;	/* *e is set: stop */
+
+	const char	*data;		/* the whole file */
+	size_t		 len;
+	size_t		 pos;
+	int		 lineno;	/* line last handed to libinih */
+
+	int		 section;	/* enum sect, or SECT_NONE */
+	unsigned	 sect_seen;	/* bit per section */
+	int		 key_line[K_COUNT]; /* 0: key not seen */
+	int		 port_set;	/* port has a value */
+};
+
+static int	ctx_fail(struct ctx *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* Set *e to "FILE:LINE: reason" and stop the parse. */
+static int
+ctx_fail(struct ctx *x, const char *fmt, ...)
+{
+	char	reason[ERR_MSGMAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	x->failed = 1;
+	if (x->lineno <= 0)
+		return err_set(x->e, ERR_CONFIG, "%s: %s", x->name, reason);
+	return err_set(x->e, ERR_CONFIG, "%s:%d: %s", x->name, x->lineno,
+	    reason);
+}
+
+static int
+ctx_nomem(struct ctx *x)
+{
+	x->failed = 1;
+	return err_set(x->e, ERR_SOFTWARE, "%s:%d: out of memory", x->name,
+	    x->lineno);
+}
+
+static int
+is_blank(int ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\v' || ch == '\f';
+}
+
+static int
+has_ctl(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* ---- value checks ---------------------------------------------------- */
+
+/* Decimal digits only, no sign or blanks, at most max. */
+static int
+parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char		*end;
+	unsigned long	 v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+long
+config_parse_duration(const char *s)
+{
+	char		*end;
+	unsigned long	 v, mul = 1;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > (unsigned long)CONFIG_DURATION_MAX / mul)
+		return -1;
+	return (long)(v * mul);
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	if (strcasecmp(s, "yes") == 0)
+		*out = 1;
+	else if (strcasecmp(s, "no") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * A DNS host name: labels of letters, digits and '-', not starting or
+ * ending with '-', 1-63 octets each, 253 in all, no trailing dot, and a
+ * last label that is not all digits (so "1.2.3" is not taken for a name).
+ */
+static int
+check_hostname(const char *s)
+{
+	size_t	 len = strlen(s), lab = 0;
+	int	 alldigit = 1;
+	const char *p;
+
+	if (len == 0 || len > 253)
+		return -1;
+	for (p = s; ; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (lab == 0 || lab > 63 || p[-1] == '-')
+				return -1;
+			if (*p == '\0')
+				break;
+			lab = 0;
+			alldigit = 1;
+			continue;
+		}
+		if (lab == 0 && *p == '-')
+			return -1;
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return -1;
+		if (!isdigit((unsigned char)*p))
+			alldigit = 0;
+		lab++;
+	}
+	return alldigit ? -1 : 0;
+}
+
+static int
+is_ip(const char *s)
+{
+	struct in_addr	a4;
+	struct in6_addr	a6;
+
+	return inet_pton(AF_INET, s, &a4) == 1 ||
+	    inet_pton(AF_INET6, s, &a6) == 1;
+}
+
+/* helo: a host name, or an RFC 5321 address literal "[1.2.3.4]" or
+ * "[IPv6:...]", sent as written. */
+static int
+check_helo(const char *s)
+{
+	char		 tmp[INET6_ADDRSTRLEN + 8];
+	size_t		 len = strlen(s);
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (s[0] != '[')
+		return check_hostname(s);
+	if (len < 3 || s[len - 1] != ']' || len - 2 >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s + 1, len - 2);
+	tmp[len - 2] = '\0';
+	if (strncasecmp(tmp, "IPv6:", 5) == 0)
+		return inet_pton(AF_INET6, tmp + 5, &a6) == 1 ? 0 : -1;
+	return inet_pton(AF_INET, tmp, &a4) == 1 ? 0 : -1;
+}
+
+/* "sha256:" and 32 hex pairs separated by ':'. */
+static int
+check_fingerprint(const char *s)
+{
+	size_t	i;
+
+	if (strncasecmp(s, "sha256:", 7) != 0)
+		return -1;
+	s += 7;
+	if (strlen(s) != 32 * 3 - 1)
+		return -1;
+	for (i = 0; i < 32 * 3 - 1; i++) {
+		if (i % 3 == 2) {
+			if (s[i] != ':')
+				return -1;
+		} else if (!isxdigit((unsigned char)s[i]))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+check_path(const char *s)
+{
+	return s[0] == '/' ? 0 : -1;
+}
+
+/* from: an envelope sender template; only %u, %h and %% are escapes. */
+static int
+check_from(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == ' ' || *s == '<' || *s == '>' || *s == ',')
+			return -1;
+		if (*s == '%') {
+			s++;
+			if (*s != 'u' && *s != 'h' && *s != '%')
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- storing values ------------------------------------------------- */
+
+static int
+set_str(struct ctx *x, char **dst, const char *v)
+{
+	char	*p;
+
+	if ((p = strdup(v)) == NULL)
+		return ctx_nomem(x);
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
+/* Report a bad value; the value is shown unless the key is secret. */
+static int
+bad(struct ctx *x, enum key k, const char *v, const char *why)
+{
+	if (keys[k].secret)
+		return ctx_fail(x, "bad value for %s: %s", keys[k].name, why);
+	return ctx_fail(x, "bad value for %s '%.64s%s': %s", keys[k].name, v,
+	    strlen(v) > 64 ? "..." : "", why);
+}
+
+/* "a.example.com, [2001:db8::1], 192.0.2.1": try in order. */
+static int
+set_hosts(struct ctx *x, const char *v)
+{
+	struct config	*c = x->c;
+	char		 item[256];
+	const char	*p = v, *q, *end;
+	size_t		 n;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		q = end;
+		while (q > p && q[-1] == ' ')
+			q--;
+		n = (size_t)(q - p);
+		if (n == 0)
+			return bad(x, K_HOST, v, "empty host name in list");
+		if (n >= sizeof(item))
+			return bad(x, K_HOST, v, "host name too long");
+		memcpy(item, p, n);
+		item[n] = '\0';
+		if (item[0] == '[' && item[n - 1] == ']') {
+			memmove(item, item + 1, n - 2);
+			item[n - 2] = '\0';
+			if (!is_ip(item))
+				return bad(x, K_HOST, v,
+				    "not an IP address in []");
+		} else if (!is_ip(item) && check_hostname(item) == -1)
+			return bad(x, K_HOST, v,
+			    "not a host name or IP address");
+		if (c->nhosts == CONFIG_MAX_HOSTS)
+			return bad(x, K_HOST, v, "too many hosts");
+		if ((c->hosts[c->nhosts] = strdup(item)) == NULL)
+			return ctx_nomem(x);
+		c->nhosts++;
+		if (*end == '\0')
+			break;
+		p = end + 1;
+		if (*p == '\0')
+			return bad(x, K_HOST, v, "empty host name in list");
+	}
+	return 0;
+}
+
+/* "auto", "none", or mechanism names separated by blanks or commas. */
+static int
+set_auth(struct ctx *x, const char *v)
+{
+	struct config	*c = x->c;
+	char		 word[32];
+	const char	*p = v;
+	size_t		 n, i;
+	unsigned	 bits = 0;
+
+	if (strcasecmp(v, "auto") == 0) {
+		c->auth_auto = 1;
+		c->auth_mechs = AUTH_MECH_ALL;
+		return 0;
+	}
+	if (strcasecmp(v, "none") == 0) {
+		c->auth_auto = 0;
+		c->auth_mechs = 0;
+		return 0;
+	}
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " ,");
+		if (n >= sizeof(word))
+			return bad(x, K_AUTH, v, "unknown mechanism");
+		memcpy(word, p, n);
+		word[n] = '\0';
+		for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
+			if (strcasecmp(word, mechs[i].name) == 0)
+				break;
+		if (i == sizeof(mechs) / sizeof(mechs[0]))
+			return bad(x, K_AUTH, v, "unknown mechanism "
+			    "(auto, none, or a list of scram-sha-256 plain "
+			    "login cram-md5 xoauth2 oauthbearer)");
+		bits |= mechs[i].bit;
+		p += n;
+	}
+	c->auth_auto = 0;
+	c->auth_mechs = bits;
+	return 0;
+}
+
+static int
+set_duration(struct ctx *x, enum key k, const char *v, unsigned *out)
+{
+	long	d;
+
+	d = config_parse_duration(v);
+	if (d == -1)
+		return bad(x, k, v,
+		    "expected a duration such as 30s, 5m, 1h or 5d");
+	if (d == 0)
+		return bad(x, k, v, "must be more than zero");
+	*out = (unsigned)d;
+	return 0;
+}
+
+static int
+set_bool(struct ctx *x, enum key k, const char *v, int *out)
+{
+	if (parse_bool(v, out) == -1)
+		return bad(x, k, v, "expected yes or no");
+	return 0;
+}
+
+static int
+set_path(struct ctx *x, enum key k, const char *v, char **dst)
+{
+	if (check_path(v) == -1)
+		return bad(x, k, v, "must be an absolute path");
+	return set_str(x, dst, v);
+}
+
+/* Validate v for key k and store it; v is expanded and not empty. */
+static int
+key_set(struct ctx *x, enum key k, const char *v)
+{
+	struct config	*c = x->c;
+	unsigned long	 n;
+	size_t		 i;
+
+	switch (k) {
+	case K_HOST:
+		return set_hosts(x, v);
+	case K_PORT:
+		if (parse_ulong(v, 65535, &n) == -1 || n == 0)
+			return bad(x, k, v, "expected a port 1-65535");
+		c->port = (unsigned)n;
+		x->port_set = 1;
+		return 0;
+	case K_TLS:
+		if (strcasecmp(v, "starttls") == 0)
+			c->tls = CONFIG_TLS_STARTTLS;
+		else if (strcasecmp(v, "implicit") == 0)
+			c->tls = CONFIG_TLS_IMPLICIT;
+		else if (strcasecmp(v, "none") == 0)
+			c->tls = CONFIG_TLS_NONE;
+		else
+			return bad(x, k, v,
+			    "expected starttls, implicit or none");
+		return 0;
+	case K_TLS_VERIFY:
+		return set_bool(x, k, v, &c->tls_verify);
+	case K_TLS_CA_FILE:
+		return set_path(x, k, v, &c->tls_ca_file);
+	case K_TLS_FINGERPRINT:
+		if (check_fingerprint(v) == -1)
+			return bad(x, k, v, "expected sha256: and 32 "
+			    "hex pairs separated by ':'");
+		return set_str(x, &c->tls_fingerprint, v);
+	case K_TLS_CLIENT_CERT:
+		return set_path(x, k, v, &c->tls_client_cert);
+	case K_TLS_CLIENT_KEY:
+		return set_path(x, k, v, &c->tls_client_key);
+	case K_TLS_MIN_VERSION:
+		if (strcmp(v, "1.2") == 0)
+			c->tls_min_version = 12;
+		else if (strcmp(v, "1.3") == 0)
+			c->tls_min_version = 13;
+		else
+			return bad(x, k, v, "expected 1.2 or 1.3");
+		return 0;
+	case K_AUTH:
+		return set_auth(x, v);
+	case K_USER:
+		return set_str(x, &c->user, v);
+	case K_PASSWORD:
+		return set_str(x, &c->password, v);
+	case K_PASSWORD_FILE:
+		return set_path(x, k, v, &c->password_file);
+	case K_PASSWORD_COMMAND:
+		if (x->privileged)
+			return ctx_fail(x, "password_command is not allowed "
+			    "when running privileged");
+		return set_str(x, &c->password_command, v);
+	case K_HELO:
+		if (check_helo(v) == -1)
+			return bad(x, k, v, "expected a host name or "
+			    "an address literal such as [192.0.2.1]");
+		return set_str(x, &c->helo, v);
+	case K_TIMEOUT:
+		return set_duration(x, k, v, &c->timeout);
+	case K_FROM:
+		if (check_from(v) == -1)
+			return bad(x, k, v, "expected an address; "
+			    "only %u, %h and %% may follow %");
+		return set_str(x, &c->from, v);
+	case K_DOMAIN:
+		if (check_hostname(v) == -1)
+			return bad(x, k, v, "expected a domain name");
+		return set_str(x, &c->domain, v);
+	case K_FROM_HEADER:
+		if (strcasecmp(v, "add") == 0)
+			c->from_header = CONFIG_FROM_ADD;
+		else if (strcasecmp(v, "force") == 0)
+			c->from_header = CONFIG_FROM_FORCE;
+		else
+			return bad(x, k, v, "expected add or force");
+		return 0;
+	case K_ALLOW_FROM_OVERRIDE:
+		return set_bool(x, k, v, &c->allow_from_override);
+	case K_ALIASES_FILE:
+		return set_path(x, k, v, &c->aliases_file);
+	case K_DIR:
+		if (check_path(v) == -1)
+			return bad(x, k, v, "must be an absolute path");
+		if (c->queue_dir == default_queue_dir)
+			c->queue_dir = NULL;
+		return set_str(x, &c->queue_dir, v);
+	case K_DELIVERY:
+		if (strcasecmp(v, "interactive") == 0)
+			c->delivery = CONFIG_DELIVERY_INTERACTIVE;
+		else if (strcasecmp(v, "background") == 0)
+			c->delivery = CONFIG_DELIVERY_BACKGROUND;
+		else if (strcasecmp(v, "deferred") == 0)
+			c->delivery = CONFIG_DELIVERY_DEFERRED;
+		else
+			return bad(x, k, v, "expected interactive, "
+			    "background or deferred");
+		return 0;
+	case K_ENABLED:
+		return set_bool(x, k, v, &c->queue_enabled);
+	case K_RETRY:
+		return set_duration(x, k, v, &c->retry);
+	case K_RETRY_MAX:
+		return set_duration(x, k, v, &c->retry_max);
+	case K_LIFETIME:
+		return set_duration(x, k, v, &c->lifetime);
+	case K_SYSLOG:
+		if (strcasecmp(v, "no") == 0) {
+			c->syslog_facility = -1;
+			return 0;
+		}
+		for (i = 0; i < sizeof(facilities) / sizeof(facilities[0]);
+		    i++)
+			if (strcasecmp(v, facilities[i].name) == 0) {
+				c->syslog_facility = facilities[i].facility;
+				return 0;
+			}
+		return bad(x, k, v, "expected a syslog facility or no");
+	case K_FILE:
+		return set_path(x, k, v, &c->log_file);
+	case K_COUNT:
+		break;
+	}
+	return ctx_fail(x, "internal error: key %d", (int)k);
+}
+
+/*
+ * Expand ${NAME} from the environment into out.  A '$' not followed by '{'
+ * is kept.  Refused when privileged: the caller controls the environment.
+ */
+static int
+expand(struct ctx *x, const char *in, struct buf *out)
+{
+	char		 name[65];
+	const char	*p, *close, *val;
+	size_t		 n, i;
+
+	for (p = in; *p != '\0'; p++) {
+		if (p[0] != '$' || p[1] != '{') {
+			if (buf_addc(out, *p) == -1)
+				goto toolong;
+			continue;
+		}
+		if (x->privileged)
+			return ctx_fail(x, "${...} is not allowed when "
+			    "running privileged");
+		if ((close = strchr(p + 2, '}')) == NULL)
+			return ctx_fail(x, "unterminated ${");
+		n = (size_t)(close - (p + 2));
+		if (n == 0 || n >= sizeof(name))
+			return ctx_fail(x, "bad variable name in ${...}");
+		memcpy(name, p + 2, n);
+		name[n] = '\0';
+		for (i = 0; i < n; i++)
+			if (!(isalpha((unsigned char)name[i]) ||
+			    name[i] == '_' ||
+			    (i > 0 && isdigit((unsigned char)name[i]))))
+				return ctx_fail(x,
+				    "bad variable name in ${...}");
+		if ((val = getenv(name)) == NULL)
+			return ctx_fail(x, "environment variable %s is "
+			    "not set", name);
+		if (buf_adds(out, val) == -1)
+			goto toolong;
+		p = close;
+	}
+	return 0;
+toolong:
+	if (errno == E2BIG)
+		return ctx_fail(x, "value too long");
+	return ctx_nomem(x);
+}
+
+/* [aliases]: "name = address list"; names are kept in lower case. */
+static int
+alias_add(struct ctx *x, const char *name, const char *v)
+{
+	struct config		*c = x->c;
+	struct config_alias	*a;
+	const char		*p;
+	char			*n, *t;
+	size_t			 i;
+
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '@' ||
+		    *p == ',' || *p == '"' || *p == '<' || *p == '>')
+			return ctx_fail(x, "bad alias name '%.64s': no "
+			    "blanks, control characters, @ , \" < >", name);
+	for (i = 0; i < c->naliases; i++)
+		if (strcasecmp(c->aliases[i].name, name) == 0)
+			return ctx_fail(x, "duplicate alias '%.64s'", name);
+	if (*v == '\0')
+		return ctx_fail(x, "alias '%.64s' has no addresses", name);
+	if (c->naliases == CONFIG_MAX_ALIASES)
+		return ctx_fail(x, "too many aliases (at most %d; use "
+		    "aliases_file)", CONFIG_MAX_ALIASES);
+	a = reallocarray(c->aliases, c->naliases + 1, sizeof(*a));
+	if (a == NULL)
+		return ctx_nomem(x);
+	c->aliases = a;
+	if ((n = strdup(name)) == NULL)
+		return ctx_nomem(x);
+	if ((t = strdup(v)) == NULL) {
+		free(n);
+		return ctx_nomem(x);
+	}
+	for (i = 0; n[i] != '\0'; i++)
+		n[i] = (char)tolower((unsigned char)n[i]);
+	a[c->naliases].name = n;
+	a[c->naliases].targets = t;
+	c->naliases++;
+	return 0;
+}
+
+/* libinih handler: one "name = value" in the current section. */
+static int
+config_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct ctx	*x = user;
+	struct buf	 v;
+	size_t		 k;
+	int		 rc;
+
+	(void)section;		/* x->section is ours, checked by the reader */
+	if (x->failed)
+		return 0;
+	if (value == NULL) {
+		ctx_fail(x, "expected 'key = value'");
+		return 0;
+	}
+
+	buf_init(&v, BUF_LIMIT_CONFIG);
+	if (expand(x, value, &v) == -1)
+		goto fail;
+	if (has_ctl(buf_str(&v))) {
+		ctx_fail(x, "control character in value of %.64s", name);
+		goto fail;
+	}
+	if (x->section == SECT_ALIASES) {
+		rc = alias_add(x, name, buf_str(&v));
+		buf_free(&v);
+		return rc == 0;
+	}
+
+	for (k = 0; k < K_COUNT; k++)
+		if ((int)keys[k].sect == x->section &&
+		    strcmp(keys[k].name, name) == 0)
+			break;
+	if (k == K_COUNT) {
+		ctx_fail(x, "unknown key '%.64s' in [%s]", name,
+		    sect_names[x->section]);
+		goto fail;
+	}
+	if (x->key_line[k] != 0) {
+		ctx_fail(x, "duplicate key '%s' (first set on line %d)",
+		    keys[k].name, x->key_line[k]);
+		goto fail;
+	}
+	x->key_line[k] = x->lineno;
+	/* An empty value leaves the default. */
+	rc = buf_str(&v)[0] == '\0' ? 0 : key_set(x, (enum key)k,
+	    buf_str(&v));
+	buf_free(&v);
+	return rc == 0;
+fail:
+	buf_free(&v);
+	return 0;
+}
+
+/*
+ * Check one physical line before libinih sees it.  Returns -1 on error,
+ * 0 when libinih should see a blank line (blank or comment), 1 when it
+ * should see the line itself.
+ */
+static int
+line_check(struct ctx *x, const char *p, size_t n)
+{
+	const char	*eq, *close;
+	size_t		 i, len;
+	int		 s;
+
+	if (n == 0)
+		return 0;
+	if (is_blank(p[0])) {
+		for (i = 0; i < n; i++)
+			if (!is_blank(p[i]))
+				return ctx_fail(x, "indented line (continuation "
+				    "lines are not supported)");
+		return 0;
+	}
+	if (p[0] == ';' || p[0] == '#')
+		return 0;
+	if (p[0] == '[') {
+		close = memchr(p, ']', n);
+		if (close == NULL)
+			return ctx_fail(x, "expected '[section]'");
+		for (i = (size_t)(close - p) + 1; i < n; i++)
+			if (!is_blank(p[i]))
+				return ctx_fail(x, "text after ']' (comments "
+				    "must be on their own line)");
+		len = (size_t)(close - p) - 1;
+		for (s = 0; s < SECT_COUNT; s++)
+			if (strlen(sect_names[s]) == len &&
+			    memcmp(sect_names[s], p + 1, len) == 0)
+				break;
+		if (s == SECT_COUNT)
+			return ctx_fail(x, "unknown section [%.*s]",
+			    (int)(len > 64 ? 64 : len), p + 1);
+		if (x->sect_seen & (1U << s))
+			return ctx_fail(x, "duplicate section [%s]",
+			    sect_names[s]);
+		x->sect_seen |= 1U << s;
+		x->section = s;
+		return 1;
+	}
+	if ((eq = memchr(p, '=', n)) == NULL)
+		return ctx_fail(x, "expected 'key = value'");
+	if (memchr(p, ':', (size_t)(eq - p)) != NULL)
+		return ctx_fail(x, "':' in key name");
+	for (i = 0; p + i < eq && is_blank(p[i]); i++)
+		;
+	if (p + i == eq)
+		return ctx_fail(x, "missing key name");
+	if (x->section == SECT_NONE)
+		return ctx_fail(x, "key outside of a [section]");
+	return 1;
+}
+
+/* libinih reader: hand over one checked line, or NULL at EOF or error. */
+static char *
+config_reader(char *str, int num, void *stream)
+{
+	struct ctx	*x = stream;
+	const char	*p, *nl;
+	size_t		 n;
+	int		 kind;
+
+	if (x->failed || x->pos >= x->len)
+		return NULL;
+	p = x->data + x->pos;
+	nl = memchr(p, '\n', x->len - x->pos);
+	n = nl != NULL ? (size_t)(nl - p) : x->len - x->pos;
+	x->pos += n + (nl != NULL);
+	x->lineno++;
+	if (x->lineno == 1 && n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+		p += 3;
+		n -= 3;
+	}
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n > CONFIG_LINE_MAX || num < 0 || (size_t)num < n + 2) {
+		ctx_fail(x, "line too long (more than %d characters)",
+		    CONFIG_LINE_MAX);
+		return NULL;
+	}
+	if ((kind = line_check(x, p, n)) == -1)
+		return NULL;
+	if (kind == 0)
+		n = 0;
+	memcpy(str, p, n);
+	str[n] = '\n';
+	str[n + 1] = '\0';
+	return str;
+}
+
+/* Run libinih over x->data with safe settings, restoring them after. */
+static int
+config_parse(struct ctx *x)
+{
+	bool	 o_inline = ini_allow_inline_comments;
+	bool	 o_multi = ini_allow_multiline;
+	bool	 o_stop = ini_stop_on_first_error;
+	bool	 o_bom = ini_allow_bom;
+	bool	 o_noval = ini_allow_no_value;
+	int	 o_max = ini_max_line;
+	int	 rc;
+
+	ini_allow_inline_comments = false;
+	ini_allow_multiline = false;
+	ini_stop_on_first_error = true;
+	ini_allow_bom = false;
+	ini_allow_no_value = false;
+	ini_max_line = CONFIG_LINE_MAX + 3;
+	rc = ini_parse_stream(config_reader, x, config_handler, x);
+	ini_allow_inline_comments = o_inline;
+	ini_allow_multiline = o_multi;
+	ini_stop_on_first_error = o_stop;
+	ini_allow_bom = o_bom;
+	ini_allow_no_value = o_noval;
+	ini_max_line = o_max;
+
+	if (x->failed)
+		return -1;
+	if (rc != 0) {
+		if (rc > 0)
+			x->lineno = rc;
+		return ctx_fail(x, "syntax error");
+	}
+	return 0;
+}
+
+/* Checks that need the whole file; line is the key that is wrong. */
+static int
+config_finish(struct ctx *x)
+{
+	struct config	*c = x->c;
+	int		 nsecret = 0, last = 0;
+	enum key	 k, sk[] = { K_PASSWORD, K_PASSWORD_FILE,
+			    K_PASSWORD_COMMAND };
+	size_t		 i;
+
+	if (c->nhosts == 0)
+		return err_set(x->e, ERR_CONFIG,
+		    "%s: [smarthost] host is required", x->name);
+	if (!c->tls_verify && c->tls_fingerprint == NULL) {
+		x->lineno = x->key_line[K_TLS_VERIFY];
+		return ctx_fail(x, "tls_verify = no requires tls_fingerprint");
+	}
+	for (i = 0; i < sizeof(sk) / sizeof(sk[0]); i++) {
+		k = sk[i];
+		if ((k == K_PASSWORD && c->password != NULL) ||
+		    (k == K_PASSWORD_FILE && c->password_file != NULL) ||
+		    (k == K_PASSWORD_COMMAND && c->password_command != NULL)) {
+			nsecret++;
+			if (x->key_line[k] > last)
+				last = x->key_line[k];
+		}
+	}
+	if (nsecret > 1) {
+		x->lineno = last;
+		return ctx_fail(x, "only one of password, password_file and "
+		    "password_command may be set");
+	}
+	if (nsecret == 1 && c->user == NULL) {
+		x->lineno = last;
+		return ctx_fail(x, "a password needs user");
+	}
+	if ((c->tls_client_cert == NULL) != (c->tls_client_key == NULL)) {
+		k = c->tls_client_cert != NULL ? K_TLS_CLIENT_CERT :
+		    K_TLS_CLIENT_KEY;
+		x->lineno = x->key_line[k];
+		return ctx_fail(x, "tls_client_cert and tls_client_key must "
+		    "be set together");
+	}
+	if (c->retry > c->retry_max) {
+		x->lineno = x->key_line[K_RETRY] > x->key_line[K_RETRY_MAX] ?
+		    x->key_line[K_RETRY] : x->key_line[K_RETRY_MAX];
+		return ctx_fail(x, "retry is longer than retry_max");
+	}
+	if (!x->port_set) {
+		switch (c->tls) {
+		case CONFIG_TLS_STARTTLS:
+			c->port = 587;
+			break;
+		case CONFIG_TLS_IMPLICIT:
+			c->port = 465;
+			break;
+		case CONFIG_TLS_NONE:
+			c->port = 25;
+			break;
+		}
+	}
+	return 0;
+}
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->port = 587;			/* resolved from tls after loading */
+	c->tls = CONFIG_TLS_STARTTLS;
+	c->tls_verify = 1;
+	c->tls_min_version = 12;
+	c->auth_auto = 1;
+	c->auth_mechs = AUTH_MECH_ALL;
+	c->timeout = 60;
+	c->from_header = CONFIG_FROM_ADD;
+	c->allow_from_override = 1;
+	c->queue_dir = (char *)default_queue_dir;
+	c->delivery = CONFIG_DELIVERY_INTERACTIVE;
+	c->queue_enabled = 1;
+	c->retry = 60;
+	c->retry_max = 3600;
+	c->lifetime = 5 * 86400;
+	c->syslog_facility = LOG_MAIL;
+}
+
+void
+config_free(struct config *c)
+{
+	size_t	i;
+
+	if (c->password != NULL) {
+		explicit_bzero(c->password, strlen(c->password));
+		free(c->password);
+	}
+	if (c->password_command != NULL) {
+		explicit_bzero(c->password_command,
+		    strlen(c->password_command));
+		free(c->password_command);
+	}
+	free(c->path);
+	for (i = 0; i < c->nhosts; i++)
+		free(c->hosts[i]);
+	free(c->tls_ca_file);
+	free(c->tls_fingerprint);
+	free(c->tls_client_cert);
+	free(c->tls_client_key);
+	free(c->user);
+	free(c->password_file);
+	free(c->helo);
+	free(c->from);
+	free(c->domain);
+	free(c->aliases_file);
+	for (i = 0; i < c->naliases; i++) {
+		free(c->aliases[i].name);
+		free(c->aliases[i].targets);
+	}
+	free(c->aliases);
+	if (c->queue_dir != default_queue_dir)
+		free(c->queue_dir);
+	free(c->log_file);
+	config_defaults(c);
+}
+
+/*
+ * fstat checks shared by the config file and password_file; what is the
+ * name for messages.  When privileged, a file that an unprivileged user
+ * could have written would let that user choose the smarthost (and so
+ * capture the password): require root and no group or other write bit.
+ */
+static int
+check_file(int fd, const char *what, int privileged, struct stat *st,
+    struct err *e)
+{
+	if (fstat(fd, st) == -1)
+		return err_set(e, ERR_CONFIG, "%s: %s", what, strerror(errno));
+	if (!S_ISREG(st->st_mode))
+		return err_set(e, ERR_CONFIG, "%s: not a regular file", what);
+	if (privileged && st->st_uid != 0)
+		return err_set(e, ERR_CONFIG, "%s: not owned by root "
+		    "(required when running privileged)", what);
+	if (privileged && (st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return err_set(e, ERR_CONFIG, "%s: writable by group or others "
+		    "(mode %04o)", what, (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+static int
+check_secret_mode(const struct stat *st, const char *what, struct err *e)
+{
+	if ((st->st_mode & S_IRWXO) != 0)
+		return err_set(e, ERR_CONFIG, "%s: holds a password but is "
+		    "world-readable or -writable (mode %04o; chmod o-rwx)",
+		    what, (unsigned)(st->st_mode & 07777));
+	return 0;
+}
+
+/* Open for reading without following a symlink or blocking on a FIFO. */
+static int
+open_checked(const char *path, const char *what, struct err *e)
+{
+	int	fd, fl;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			return err_set(e, ERR_CONFIG, "%s: is a symbolic link "
+			    "(refused)", what);
+		return err_set(e, ERR_CONFIG, "%s: %s", what, strerror(errno));
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		err_set(e, ERR_CONFIG, "%s: %s", what, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Read fd to EOF into b (whose limit bounds it).  With stop_at_nl, stop
+ * once a newline has been read.  Returns 0, or -1 with errno.
+ */
+static int
+read_all(int fd, struct buf *b, int stop_at_nl)
+{
+	char	chunk[4096];
+	ssize_t	n;
+	int	rc = 0;
+
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			rc = -1;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(b, chunk, (size_t)n) == -1) {
+			rc = -1;
+			break;
+		}
+		if (stop_at_nl && memchr(chunk, '\n', (size_t)n) != NULL)
+			break;
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	return rc;
+}
+
+int
+config_load_fd(struct config *c, int fd, const char *name, int privileged,
+    struct err *e)
+{
+	struct ctx	 x;
+	struct stat	 st;
+	struct buf	 b;
+	const char	*nul, *p;
+
+	config_defaults(c);
+	if (check_file(fd, name, privileged, &st, e) == -1)
+		return -1;
+	if ((c->path = strdup(name)) == NULL)
+		return err_set(e, ERR_SOFTWARE, "%s: out of memory", name);
+
+	buf_init(&b, CONFIG_FILE_MAX);
+	if (read_all(fd, &b, 0) == -1) {
+		if (errno == E2BIG)
+			err_set(e, ERR_CONFIG, "%s: larger than %d bytes",
+			    name, CONFIG_FILE_MAX);
+		else
+			err_set(e, ERR_CONFIG, "%s: %s", name,
+			    strerror(errno));
+		goto fail;
+	}
+
+	memset(&x, 0, sizeof(x));
+	x.c = c;
+	x.name = name;
+	x.privileged = privileged;
+	x.e = e;
+	x.data = buf_str(&b);
+	x.len = b.len;
+	x.section = SECT_NONE;
+
+	if ((nul = memchr(x.data, '\0', x.len)) != NULL) {
+		x.lineno = 1;
+		for (p = x.data; p < nul; p++)
+			if (*p == '\n')
+				x.lineno++;
+		ctx_fail(&x, "NUL byte");
+		goto fail;
+	}
+	if (config_parse(&x) == -1 || config_finish(&x) == -1)
+		goto fail;
+	if (c->password != NULL && check_secret_mode(&st, name, e) == -1)
+		goto fail;
+	buf_free(&b);
+	return 0;
+fail:
+	buf_free(&b);
+	config_free(c);
+	return -1;
+}
+
+int
+config_load(struct config *c, const char *path, int privileged,
+    struct err *e)
+{
+	int	fd, rc;
+
+	config_defaults(c);
+	if ((fd = open_checked(path, path, e)) == -1)
+		return -1;
+	rc = config_load_fd(c, fd, path, privileged, e);
+	close(fd);
+	return rc;
+}
+
+/*
+ * The first line of b as a new string, without its line ending.  what
+ * names the source in messages.
+ */
+static char *
+first_line(struct buf *b, const char *what, struct err *e)
+{
+	const char	*p = buf_str(b), *nl;
+	size_t		 n;
+	char		*s;
+
+	nl = memchr(p, '\n', b->len);
+	n = nl != NULL ? (size_t)(nl - p) : b->len;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (memchr(p, '\0', n) != NULL) {
+		err_set(e, ERR_CONFIG, "%s: NUL byte in the secret", what);
+		return NULL;
+	}
+	if (n == 0) {
+		err_set(e, ERR_CONFIG, "%s: empty secret", what);
+		return NULL;
+	}
+	if ((s = strndup(p, n)) == NULL)
+		err_set(e, ERR_SOFTWARE, "%s: out of memory", what);
+	return s;
+}
+
+static char *
+secret_file(const char *path, int privileged, struct err *e)
+{
+	struct stat	 st;
+	struct buf	 b;
+	char		*s = NULL;
+	int		 fd;
+
+	if ((fd = open_checked(path, path, e)) == -1)
+		return NULL;
+	if (check_file(fd, path, privileged, &st, e) == -1 ||
+	    check_secret_mode(&st, path, e) == -1) {
+		close(fd);
+		return NULL;
+	}
+	buf_init(&b, BUF_LIMIT_CONFIG);
+	if (read_all(fd, &b, 1) == -1) {
+		if (errno == E2BIG)
+			err_set(e, ERR_CONFIG, "%s: first line too long",
+			    path);
+		else
+			err_set(e, ERR_CONFIG, "%s: %s", path,
+			    strerror(errno));
+	} else
+		s = first_line(&b, path, e);
+	buf_free(&b);
+	close(fd);
+	return s;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for pid; returns its status, or -1. */
+static int
+reap(pid_t pid)
+{
+	int	status;
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
+static char *
+secret_command(const char *cmd, unsigned timeout, struct err *e)
+{
+	const char	*what = "password_command";
+	struct buf	 b;
+	struct pollfd	 pfd;
+	char		 chunk[512];
+	char		*s = NULL;
+	long long	 deadline;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 p[2], null, status, r;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		err_set(e, ERR_CONFIG, "%s: pipe: %s", what, strerror(errno));
+		return NULL;
+	}
+	if ((pid = fork()) == -1) {
+		err_set(e, ERR_CONFIG, "%s: fork: %s", what, strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		/* Child: stdin is the message, so never let it read that. */
+		null = open("/dev/null", O_RDONLY);
+		if (null == -1 || dup2(null, 0) == -1 || dup2(p[1], 1) == -1)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+
+	buf_init(&b, BUF_LIMIT_CONFIG);
+	deadline = now_ms() + (long long)timeout * 1000;
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0) {
+			err_set(e, ERR_CONFIG, "%s: timed out after %us",
+			    what, timeout);
+			goto kill;
+		}
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			err_set(e, ERR_CONFIG, "%s: poll: %s", what,
+			    strerror(errno));
+			goto kill;
+		}
+		if (r == 0)
+			continue;
+		n = read(p[0], chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			err_set(e, ERR_CONFIG, "%s: read: %s", what,
+			    strerror(errno));
+			goto kill;
+		}
+		if (n == 0)
+			break;
+		if (buf_add(&b, chunk, (size_t)n) == -1) {
+			err_set(e, ERR_CONFIG, "%s: more than %d bytes of "
+			    "output", what, BUF_LIMIT_CONFIG);
+			goto kill;
+		}
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	close(p[0]);
+	status = reap(pid);
+	if (status == -1)
+		err_set(e, ERR_CONFIG, "%s: wait: %s", what, strerror(errno));
+	else if (WIFSIGNALED(status))
+		err_set(e, ERR_CONFIG, "%s: killed by signal %d", what,
+		    WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0)
+		err_set(e, ERR_CONFIG, "%s: exited with status %d", what,
+		    WEXITSTATUS(status));
+	else
+		s = first_line(&b, what, e);
+	buf_free(&b);
+	return s;
+kill:
+	explicit_bzero(chunk, sizeof(chunk));
+	close(p[0]);
+	kill(pid, SIGKILL);
+	reap(pid);
+	buf_free(&b);
+	return NULL;
+}
+
+char *
+config_secret(const struct config *c, int privileged, struct err *e)
+{
+	char	*s;
+
+	if (c->password != NULL) {
+		if ((s = strdup(c->password)) == NULL)
+			err_set(e, ERR_SOFTWARE, "out of memory");
+		return s;
+	}
+	if (c->password_file != NULL)
+		return secret_file(c->password_file, privileged, e);
+	if (c->password_command != NULL) {
+		if (privileged) {
+			err_set(e, ERR_CONFIG, "%s: password_command is not "
+			    "allowed when running privileged",
+			    c->path != NULL ? c->path : "config");
+			return NULL;
+		}
+		return secret_command(c->password_command,
+		    c->timeout > 0 ? c->timeout : 60, e);
+	}
+	err_set(e, ERR_CONFIG, "%s: no password, password_file or "
+	    "password_command is set", c->path != NULL ? c->path : "config");
+	return NULL;
+}

@@ -25,24 +25,30 @@
 struct msg_input;
 
 /*
- * dot_ends: no -i/-oi was given, so a line holding only "." ends the input
- * (what sendmail and Postfix do); the rest of the input is not read.
+ * dot_ends: no -i/-oi was given, so a line holding only "." (then LF, CRLF
+ * or the end of input) ends the input (what sendmail and Postfix do); the
+ * rest of the input is not read.  ".." is never un-stuffed.  The reader
+ * reads fd in 64 KiB blocks and does not own it.  NULL when out of memory.
  */
 struct msg_input *msg_input_new(int fd, int dot_ends);
 void	msg_input_free(struct msg_input *in);
 
 struct msg_opts {
 	const char	*domain;	/* qualifies bare names; NULL: leave */
-	const char	*sender;	/* envelope sender, for an added From */
+	/* Envelope sender, for an added or forced From; NULL or "" (the null
+	 * sender): MAILER-DAEMON.  Qualified with domain when it has none. */
+	const char	*sender;
 	const char	*full_name;	/* -F or gecos; NULL: none */
 	int		 force_from;	/* from_header = force */
-	const char	*msgid_domain;	/* right side of an added Message-ID */
+	/* Right side of an added Message-ID; NULL: domain, or "localhost". */
+	const char	*msgid_domain;
 	const char	*tmpdir;	/* for a scratch file; NULL: /tmp */
 };
 
 struct msg_stats {
 	off_t		 size;		/* octets written, CRLFs included */
-	int		 has_8bit;	/* an octet >= 0x80 anywhere */
+	int		 has_8bit;	/* an octet >= 0x80 anywhere in the output
+					   (a QP re-encoded body is 7-bit) */
 	int		 has_8bit_headers;
 	size_t		 nul_removed;	/* NUL octets dropped */
 	size_t		 cr_replaced;	/* stray CRs turned into spaces */
@@ -55,8 +61,13 @@ struct msg;
 
 /*
  * Read the header section (up to the empty line, or to the end of input if
- * there is no body).  Folded fields are kept as they came.  Fails with
- * ERR_DATA when the header section is over BUF_LIMIT_HEADERS.
+ * there is no body).  Folded fields are kept as they came; line ends become
+ * CRLF, NUL is dropped, a stray CR becomes a space.  A first line "From "
+ * (mbox) is dropped.  The section also ends at the first line that is
+ * neither "name:" nor a continuation; that line is left unread and becomes
+ * the first body line (so input that does not start with a header is all
+ * body, as in Postfix).  Fails with ERR_DATA when the header section is over
+ * BUF_LIMIT_HEADERS, ERR_IO when reading fails, ERR_SOFTWARE out of memory.
  */
 int	msg_read_headers(struct msg **mp, struct msg_input *in,
 	    struct err *e);
@@ -73,11 +84,20 @@ int	msg_header_rcpts(const struct msg *m, struct addr_list *out,
 char	*msg_header_from(const struct msg *m);
 
 /*
- * Write the canonical message to outfd (a regular file at offset 0): the
- * header section with Bcc and Resent-Bcc removed, Date, Message-ID and From
+ * Write the canonical message to outfd, a regular file (it is truncated
+ * first; it is read back when the body must be re-encoded): the header
+ * section with Bcc and Resent-Bcc removed, Date, Message-ID and From
  * added when missing (From per opts), bare names in From, To, Cc,
- * Reply-To and Sender qualified with opts->domain; then the rest of the
- * input.  ERR_IO when writing fails (errno kept in the message).
+ * Reply-To and Sender (and their Resent- forms) qualified with
+ * opts->domain; header lines over MSG_LINE_MAX folded; then the empty line
+ * and the rest of the input.  A body line over MSG_LINE_MAX makes a
+ * single-part body quoted-printable (MIME fields fixed up; needs a scratch
+ * file in opts->tmpdir) and is split in a multipart/message body or one
+ * already in base64/quoted-printable.  *st is always filled.
+ * Errors: ERR_IO when reading, writing or the scratch file fails (errno in
+ * the message); ERR_USAGE for a control character in sender or full_name,
+ * ERR_CONFIG in domain or msgid_domain; ERR_SOFTWARE when outfd is not a
+ * regular file or memory runs out.
  */
 int	msg_write(struct msg *m, struct msg_input *in, int outfd,
 	    const struct msg_opts *opts, struct msg_stats *st, struct err *e);

@@ -5,7 +5,7 @@
 # input:   To: a@example.org / (blank) / body
 # expect:  exit 78 and one line "postern: ...FILE:LINE..." on stderr for:
 #          an unknown key (line 4), a duplicate key (line 4), a line of 300
-#          characters (line 4), an unknown section (line 6); nothing
+#          characters (line 4), an unknown section (line 7); nothing
 #          delivered, no smtpd session.
 
 head="[smarthost]
@@ -35,7 +35,7 @@ $tail"
 check long-line 4 "$head
 $long
 $tail"
-check unknown-section 6 "$head
+check unknown-section 7 "$head
 $tail
 [nosuch]
 x = 1"

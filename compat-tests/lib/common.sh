@@ -148,7 +148,7 @@ conf_variant() {
 	shift 2
 	local out=$CASE_DIR/$new.ini
 	(umask 077
-	awk '
+	awk -v src="$CONF/$base.ini" '
 	BEGIN {
 		for (i = 1; i < ARGC; i++) {
 			a = ARGV[i]; ARGV[i] = ""
@@ -182,7 +182,7 @@ conf_variant() {
 				print "\n[" s "]"; sec = s; flush()
 			}
 		}
-	}' src="$CONF/$base.ini" "$@" >"$out")
+	}' "$@" >"$out")
 	echo "$out"
 }
 
@@ -202,16 +202,28 @@ maildir_count() {
 	find "$MAILDIR/new" "$MAILDIR/cur" -type f | wc -l
 }
 
+now_ms() {
+	local t=${EPOCHREALTIME//[.,]/}
+	echo $((t / 1000))
+}
+
 # maildir_wait N [TIMEOUT]: wait until exactly N messages have arrived.
+# Without an explicit TIMEOUT it gives up after 2 s when no SMTP session
+# has reached Postfix since the mark (nothing can arrive then).
 maildir_wait() {
-	local want=$1 t=${2:-$MAIL_TIMEOUT} n end
-	end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
+	local want=$1 t=${2:-$MAIL_TIMEOUT} n start end
+	start=$(now_ms)
+	end=$((start + t * 1000))
 	while :; do
 		n=$(maildir_count)
 		[ "$n" -gt "$want" ] && fail "expected $want messages, $n arrived"
 		[ "$n" = "$want" ] && return 0
-		[ $(( $(date +%s%N) / 1000000 )) -lt "$end" ] ||
+		[ "$(now_ms)" -lt "$end" ] ||
 		    fail "expected $want messages within ${t}s, $n arrived"
+		if [ $# -lt 2 ] && [ "$(now_ms)" -gt $((start + 2000)) ] &&
+		    ! postfix_log_since_mark | grep -q '/smtpd\[[0-9]*\]: connect from'; then
+			fail "expected $want messages, $n arrived: no SMTP session reached Postfix"
+		fi
 		sleep 0.05
 	done
 }
@@ -221,7 +233,7 @@ maildir_wait() {
 msg_file_for() {
 	local want f end t=${2:-$MAIL_TIMEOUT}
 	want=$(printf '%s' "delivered-to: $1" | tr '[:upper:]' '[:lower:]')
-	end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
+	end=$(( $(now_ms) + t * 1000 ))
 	while :; do
 		while IFS= read -r f; do
 			if awk -v w="$want" '/^\r?$/ { exit } tolower($0) == w { f = 1; exit }
@@ -230,7 +242,7 @@ msg_file_for() {
 				return 0
 			fi
 		done < <(maildir_files)
-		[ $(( $(date +%s%N) / 1000000 )) -lt "$end" ] ||
+		[ "$(now_ms)" -lt "$end" ] ||
 		    fail "no message for $1 arrived within ${t}s ($(maildir_count) other(s))"
 		sleep 0.05
 	done
@@ -291,11 +303,11 @@ postfix_log_since_mark() {
 # the mark (Postfix logs asynchronously); print the first such line.
 log_wait() {
 	local t=${2:-5} end line
-	end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
+	end=$(( $(now_ms) + t * 1000 ))
 	while :; do
 		line=$(postfix_log_since_mark | grep -E -m1 -- "$1" || true)
 		[ -z "$line" ] || { printf '%s\n' "$line"; return 0; }
-		[ $(( $(date +%s%N) / 1000000 )) -lt "$end" ] ||
+		[ "$(now_ms)" -lt "$end" ] ||
 		    fail "Postfix did not log /$1/ within ${t}s"
 		sleep 0.05
 	done
@@ -306,12 +318,12 @@ log_wait() {
 # "disconnect from ..." summary (e.g. "ehlo=2 starttls=1 auth=1 mail=1 ...").
 smtpd_sessions() {
 	local t=${1:-5} end c d
-	end=$(( $(date +%s%N) / 1000000 + t * 1000 ))
+	end=$(( $(now_ms) + t * 1000 ))
 	while :; do
 		c=$(postfix_log_since_mark | grep -c '/smtpd\[[0-9]*\]: connect from' || true)
 		d=$(postfix_log_since_mark | grep -c '/smtpd\[[0-9]*\]: disconnect from' || true)
 		[ "$d" -gt 0 ] && [ "$d" -ge "$c" ] && break
-		[ $(( $(date +%s%N) / 1000000 )) -lt "$end" ] ||
+		[ "$(now_ms)" -lt "$end" ] ||
 		    fail "smtpd sessions did not end within ${t}s ($c connects, $d disconnects)"
 		sleep 0.05
 	done

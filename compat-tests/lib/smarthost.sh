@@ -99,9 +99,9 @@ listening() {
 }
 
 pick_ports() {
-	local base=${POSTERN_TEST_PORT_BASE:-25580} try off busy ports
+	local base=${POSTERN_TEST_PORT_BASE:-25580} off busy ports
 	ports=$(listening)
-	for try in 0 1 2 3 4 5 6 7 8 9; do
+	for _ in 0 1 2 3 4 5 6 7 8 9; do
 		busy=
 		for off in $OFFSETS; do
 			case $ports in *" $((base + off)) "*) busy=1 ;; esac

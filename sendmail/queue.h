@@ -1,0 +1,243 @@
+/*
+ * queue.h -- the durable local queue: spool, commit, run, list.
+ *
+ * A message that cannot be delivered now is kept on disk until a later
+ * queue run delivers it, it expires, or the smarthost refuses it for good.
+ * The on-disk format and the commit protocol are described at the top of
+ * queue.c.  Every queue file is parsed as untrusted input.
+ *
+ * Ownership: a struct queue owns the directory descriptors; a struct
+ * queue_spool owns one entry's data file descriptor and the lock on it.
+ * Errors: ERR_CANTCREAT when an entry (or the queue's directories) cannot
+ * be created, ERR_IO when writing, fsync or rename fails.  Either way
+ * nothing was promised and no partial entry is left in the queue.  This
+ * module never prints (except queue_list() to the stream it is given)
+ * and never exits.
+ */
+#ifndef POSTERN_QUEUE_H
+#define POSTERN_QUEUE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "envelope.h"
+#include "err.h"
+
+/*
+ * A queue id: 9 hex digits of seconds, 5 of microseconds, 10 random; upper
+ * case, so safe as a file name and sorted by arrival time.
+ */
+#define QUEUE_ID_LEN		24
+#define QUEUE_ID_SIZE		(QUEUE_ID_LEN + 1)
+
+/* Limits of the control file; the parser refuses anything larger. */
+#define QUEUE_CTL_MAX		(8 * 1024 * 1024)	/* whole file */
+#define QUEUE_RCPT_MAX		10000	/* recipients per entry */
+#define QUEUE_TEXT_MAX		1000	/* a reply or error; longer is cut */
+#define QUEUE_FIELD_MAX		4096	/* any one value */
+
+/*
+ * Crash points, for the crash test.  When the environment variable
+ * POSTERN_CRASH_AT names one of these (optionally "NAME@N": the Nth time
+ * it is reached), the process raises SIGKILL there.  The variable is read
+ * with secure_getenv(), so a set-id process never honours it.
+ *   spool:after-create      tmp/ID.data created and locked, nothing written
+ *   commit:before           the message is written, nothing synced
+ *   commit:after-data-fsync
+ *   commit:after-ctl-write  tmp/ID.ctl written, not synced
+ *   commit:after-ctl-fsync
+ *   commit:after-data-rename  q/ID.data in place, no control file yet
+ *   commit:after-ctl-rename   the entry exists, directory not synced
+ *   commit:after-dir-fsync  committed; the caller has not been told
+ *   run:after-lock          a runner holds the entry, nothing sent
+ *   run:after-deliver       the smarthost said 250, the entry is unchanged:
+ *                           THE duplicate window (redelivered next run)
+ *   run:after-ctl-write     updated control file in tmp/, synced
+ *   run:after-ctl-rename    updated control file in place
+ *   run:after-ctl-unlink    delivered; control file removed, data left
+ *   run:after-data-unlink   both removed, directory not synced
+ *   run:after-dir-fsync
+ *   fail:after-data-link    failed/ID.data linked
+ *   fail:after-ctl-rename   failed/ID.ctl in place
+ *   fail:after-dsn          the DSN is queued, the entry not yet updated
+ * The commit:* points are also reached when a run queues a DSN.
+ */
+#define QUEUE_CRASH_POINTS { \
+	"spool:after-create", \
+	"commit:before", "commit:after-data-fsync", "commit:after-ctl-write", \
+	"commit:after-ctl-fsync", "commit:after-data-rename", \
+	"commit:after-ctl-rename", "commit:after-dir-fsync", \
+	"run:after-lock", "run:after-deliver", "run:after-ctl-write", \
+	"run:after-ctl-rename", "run:after-ctl-unlink", \
+	"run:after-data-unlink", "run:after-dir-fsync", \
+	"fail:after-data-link", "fail:after-ctl-rename", "fail:after-dsn", \
+	NULL }
+
+struct queue;
+struct queue_spool;
+
+/* One queue entry as stored in its control file (read-only for callers). */
+struct queue_entry {
+	char		 id[QUEUE_ID_SIZE];
+	time_t		 created;
+	time_t		 next_attempt;
+	unsigned	 attempts;
+	off_t		 size;		/* of the data file */
+	char		*last_error;	/* NULL: none */
+	struct envelope	 env;		/* with each recipient's state */
+};
+
+/* How queue_run() and the settle/deliver calls behave. */
+struct queue_params {
+	unsigned	 retry;		/* first retry delay, seconds */
+	unsigned	 retry_max;	/* the delay doubles up to this */
+	unsigned	 lifetime;	/* then the message fails for good */
+	int		 force;		/* ignore next-attempt times */
+	size_t		 max_entries;	/* deliver at most this many; 0: all */
+	int		 no_dsn;	/* never queue a DSN */
+	int		 dsn_on_submit;	/* queue_spool_settle() queues DSNs too */
+	const char	*hostname;	/* Reporting-MTA, DSN From/Message-ID */
+	time_t		 now;		/* 0: time(NULL) (tests set it) */
+};
+
+/*
+ * The delivery callback.  deliver() tries every recipient whose state is
+ * RCPT_PENDING or RCPT_DEFERRED with the message in datafd (size octets
+ * from offset 0; use pread or lseek) and sets each one's state (SENT,
+ * DEFERRED, FAILED) and reply, exactly as smtp_send() does.  It returns 0
+ * when all were accepted, else -1 with *e.  A recipient it left PENDING
+ * takes the outcome of *e: permanent (FAILED) for ERR_UNAVAILABLE,
+ * ERR_DATA and ERR_NOUSER, temporary (DEFERRED) for anything else.
+ *
+ * more() (optional): 0 stops the run after the current entry, e.g. because
+ * the smarthost cannot be reached; the other entries stay as they are.
+ * report() (optional): one call per entry handled, for the log line; status
+ * is "sent", "deferred", "failed", "expired" or "malformed", detail the
+ * last error or NULL.
+ */
+struct queue_deliverer {
+	void	*arg;
+	int	(*deliver)(void *arg, struct envelope *env, int datafd,
+		    off_t size, struct err *e);
+	int	(*more)(void *arg);
+	void	(*report)(void *arg, const struct queue_entry *qe,
+		    const char *status, const char *detail);
+};
+
+struct queue_stats {
+	size_t	 entries;	/* control files seen */
+	size_t	 due;		/* tried */
+	size_t	 locked;	/* skipped: another process holds them */
+	size_t	 sent;		/* finished: every recipient accepted */
+	size_t	 deferred;	/* kept for a retry */
+	size_t	 failed;	/* moved to (or copied into) failed/ */
+	size_t	 dsn;		/* DSNs queued */
+	size_t	 malformed;	/* moved aside as failed/ID.bad */
+	size_t	 cleaned;	/* orphan files of crashed processes removed */
+};
+
+/* What queue_spool_settle() did with the message. */
+enum queue_outcome {
+	QUEUE_DISCARDED = 0,	/* every recipient accepted: nothing kept */
+	QUEUE_QUEUED,		/* some recipients wait for a retry in q/ */
+	QUEUE_FAILED		/* nothing to retry; a copy is in failed/ */
+};
+
+/* retry, retry_max and lifetime from the [queue] section. */
+void	queue_params_init(struct queue_params *p, const struct config *c);
+
+/*
+ * Open the queue at dir.  create: make dir and its tmp/, q/, failed/
+ * (0770, keeping the set-gid bit of dir) when missing; without it a missing
+ * directory reads as empty and writing fails.  ERR_CANTCREAT on failure.
+ */
+int	queue_open(struct queue **qp, const char *dir, int create,
+	    struct err *e);
+void	queue_close(struct queue *q);
+
+/*
+ * Start an entry: create tmp/ID.data (O_EXCL|O_NOFOLLOW, mode 0640 set
+ * with fchmod whatever the umask) and lock it.  Write the canonical
+ * message (msg.h) to queue_spool_fd(); the descriptor is read-write, so the
+ * same file can be handed to smtp_send().  ERR_CANTCREAT on failure.
+ */
+int	queue_spool_begin(struct queue *q, struct queue_spool **sp,
+	    struct err *e);
+int	queue_spool_fd(const struct queue_spool *s);
+const char *queue_spool_id(const struct queue_spool *s);
+
+/*
+ * Commit the spooled message with env (recipient states as they are; an
+ * untried message has them all RCPT_PENDING) as a new entry due now:
+ * fsync the data, write and fsync tmp/ID.ctl, rename data then control
+ * file into q/, fsync q/.  Returns 0 only then.  On failure (ERR_IO, or
+ * ERR_DATA for an envelope the format cannot hold) everything is removed.
+ * The spool keeps its lock until queue_spool_close().
+ */
+int	queue_commit(struct queue *q, struct queue_spool *s,
+	    const struct envelope *env, struct err *e);
+
+/*
+ * After an interactive attempt on a spool that is not committed yet: env
+ * holds each recipient's outcome and result the attempt's error (NULL or
+ * ERR_OK when it succeeded).  Every recipient SENT: the file is removed.
+ * Some to retry: committed to q/ with attempts 1 and the next attempt
+ * after p->retry.  Newly FAILED recipients: a copy goes to failed/ (and a
+ * DSN when p->dsn_on_submit).  Returns -1 with ERR_IO/ERR_CANTCREAT if
+ * the queue could not be written (nothing kept, nothing promised).
+ */
+int	queue_spool_settle(struct queue *q, struct queue_spool *s,
+	    struct envelope *env, const struct err *result,
+	    const struct queue_params *p, enum queue_outcome *out,
+	    struct err *e);
+
+/*
+ * Deliver a committed spool now, as a queue run would (the background
+ * mode's child: the lock is inherited across fork).  Due or not.
+ */
+int	queue_spool_deliver(struct queue *q, struct queue_spool *s,
+	    const struct queue_params *p, const struct queue_deliverer *d,
+	    struct queue_stats *st, struct err *e);
+
+/* Remove the spool's files unless committed; then as queue_spool_close. */
+void	queue_spool_abort(struct queue *q, struct queue_spool *s);
+/* Release the lock and free; an uncommitted spool is removed. */
+void	queue_spool_close(struct queue *q, struct queue_spool *s);
+
+/*
+ * Run the queue once: remove the files of crashed processes, then for
+ * each entry in q/ that is due (or p->force, or past lifetime) and not
+ * locked by another process: lock it, deliver it through d, record each
+ * recipient's outcome.  Entries are tried oldest first, at most
+ * p->max_entries of them.  A malformed entry is moved aside and counted.
+ * Returns -1 only when the queue cannot be read or an update cannot be
+ * written (ERR_IO); the run then stops.
+ */
+int	queue_run(struct queue *q, const struct queue_params *p,
+	    const struct queue_deliverer *d, struct queue_stats *st,
+	    struct err *e);
+
+/*
+ * mailq: list q/ (id, size, age, sender, recipients with state, attempts,
+ * last error, next attempt), or "Mail queue is empty" when q/ holds no
+ * entry; then the entries in failed/, under their own heading.
+ */
+int	queue_list(struct queue *q, FILE *out, time_t now, struct err *e);
+
+/* Exposed for tests and the fuzz target. */
+int	queue_ctl_parse(const char *data, size_t len, struct queue_entry *qe,
+	    struct err *e);
+int	queue_ctl_format(const struct queue_entry *qe, struct buf *out,
+	    struct err *e);
+void	queue_entry_init(struct queue_entry *qe);
+void	queue_entry_free(struct queue_entry *qe);
+int	queue_id_valid(const char *id);
+/* Delay before attempt number attempts+1; rnd is any random value. */
+unsigned	queue_backoff(unsigned retry, unsigned retry_max,
+	    unsigned attempts, unsigned rnd);
+
+#endif

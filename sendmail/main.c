@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -32,6 +33,7 @@
 #include "log.h"
 #include "msg.h"
 #include "net.h"
+#include "queue.h"
 #include "smtp.h"
 
 #ifndef POSTERN_VERSION
@@ -194,14 +196,16 @@ load_config(struct run *r, struct err *e)
 	return config_load(&r->cfg, path, r->privileged, e);
 }
 
-/* Open a scratch file for the canonical message. */
+/*
+ * A scratch file for the canonical message when there is no queue to
+ * spool into (enabled = no, or a queue this process cannot write).
+ */
 static int
-spool_open(const struct run *r, struct err *e)
+scratch_open(struct err *e)
 {
 	const char	*dir = "/tmp";
 	int		 fd;
 
-	(void)r;
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd == -1)
 		return err_set(e, ERR_CANTCREAT, "cannot create a spool file "
@@ -278,51 +282,267 @@ rcpt_list(const struct envelope *env, char *out, size_t len)
 }
 
 static void
-log_result(const struct run *r, const struct envelope *env, off_t size,
-    const struct smtp_info *info, const char *status, const char *why)
+log_result(const struct run *r, const char *id, const struct envelope *env,
+    off_t size, const struct smtp_info *info, const char *status,
+    const char *why)
 {
 	char	to[1024];
 
 	rcpt_list(env, to, sizeof(to));
-	log_info("from=<%s> to=%s size=%lld relay=%s tls=%s auth=%s "
-	    "status=%s (%s) delay=%.2fs", env->sender, to, (long long)size,
+	log_info("id=%s from=<%s> to=%s size=%lld relay=%s tls=%s auth=%s "
+	    "status=%s (%s) delay=%.2fs", id ? id : "-", env->sender, to,
+	    (long long)size,
 	    info && info->relay[0] ? info->relay : "none",
 	    info && info->tls_version[0] ? info->tls_version : "none",
 	    info && info->authenticated ? r->cfg.user : "none", status,
 	    why, (double)(net_now_ms() - r->start_ms) / 1000.0);
 }
 
-/* Connect and send one spooled message.  Returns 0 or -1 with *e. */
-static int
-deliver(struct run *r, struct envelope *env, int fd, off_t size,
-    struct err *e)
-{
-	struct smtp_session	*s = NULL;
-	char			*secret = NULL;
-	int			 rc;
+/*
+ * One SMTP session, opened on first use and reused for every message of
+ * this process: the interactive message, then the queue entries sent with
+ * it (self-draining), or every entry of a queue run.
+ */
+struct delivery {
+	struct run		*r;
+	struct smtp_session	*s;
+	int			 unreachable;	/* opening failed: stop */
+	const char		*id;		/* queue id, for the log */
+	struct err		 open_err;
+};
 
-	if (r->cfg.user != NULL && r->cfg.auth_mechs != 0 &&
-	    (secret = config_secret(&r->cfg, r->privileged, e)) == NULL)
+static int
+delivery_session(struct delivery *d, struct err *e)
+{
+	struct run	*r = d->r;
+	char		*secret = NULL;
+	int		 rc;
+
+	if (d->s != NULL && smtp_usable(d->s))
+		return 0;
+	if (d->s != NULL) {
+		smtp_close(d->s);
+		d->s = NULL;
+	}
+	if (d->unreachable) {
+		*e = d->open_err;
 		return -1;
-	rc = smtp_open(&s, &r->cfg, secret, r->opts.verbose > 0, e);
+	}
+	if (r->cfg.user != NULL && r->cfg.auth_mechs != 0 &&
+	    (secret = config_secret(&r->cfg, r->privileged, e)) == NULL) {
+		d->unreachable = 1;
+		d->open_err = *e;
+		return -1;
+	}
+	rc = smtp_open(&d->s, &r->cfg, secret, r->opts.verbose > 0, e);
 	if (secret != NULL) {
 		explicit_bzero(secret, strlen(secret));
 		free(secret);
 	}
 	if (rc == -1) {
-		log_result(r, env, size, NULL, "deferred", e->msg);
+		d->unreachable = 1;
+		d->open_err = *e;
+	}
+	return rc;
+}
+
+static int
+delivery_send(void *arg, struct envelope *env, int fd, off_t size,
+    struct err *e)
+{
+	struct delivery	*d = arg;
+	int		 rc;
+
+	if (delivery_session(d, e) == -1) {
+		log_result(d->r, d->id, env, size, NULL, "deferred", e->msg);
 		return -1;
 	}
-	rc = smtp_send(s, env, fd, size, e);
-	if (smtp_info(s)->dsn_dropped)
+	rc = smtp_send(d->s, env, fd, size, e);
+	if (smtp_info(d->s)->dsn_dropped)
 		log_warn("DSN options dropped: %s does not offer DSN",
-		    smtp_info(s)->relay);
-	log_result(r, env, size, smtp_info(s), rc == 0 ? "sent" :
-	    err_is_temporary(e) ? "deferred" : "failed",
-	    rc == 0 ? (env->nrcpts && env->rcpts[0].reply ?
-	    env->rcpts[0].reply : "ok") : e->msg);
-	smtp_close(s);
+		    smtp_info(d->s)->relay);
 	return rc;
+}
+
+static int
+delivery_more(void *arg)
+{
+	const struct delivery	*d = arg;
+
+	return !d->unreachable;
+}
+
+static void
+delivery_report(void *arg, const struct queue_entry *qe, const char *status,
+    const char *detail)
+{
+	struct delivery	*d = arg;
+	const char	*why = detail;
+
+	if (strcmp(status, "sent") == 0 || why == NULL)
+		why = qe->env.nrcpts && qe->env.rcpts[0].reply ?
+		    qe->env.rcpts[0].reply : "ok";
+	log_result(d->r, qe->id, &qe->env, qe->size, d->s ?
+	    smtp_info(d->s) : NULL, status, why);
+}
+
+static void
+delivery_close(struct delivery *d)
+{
+	smtp_close(d->s);
+	d->s = NULL;
+}
+
+static int
+open_queue(struct run *r, struct queue **qp, int create, struct err *e)
+{
+	if (r->cfg.queue_dir == NULL)
+		return err_set(e, ERR_CONFIG, "[queue] dir is not set");
+	return queue_open(qp, r->cfg.queue_dir, create, e);
+}
+
+static void
+queue_params(struct run *r, struct queue_params *p)
+{
+	queue_params_init(p, &r->cfg);
+	p->hostname = r->cfg.domain ? r->cfg.domain : r->hostname;
+}
+
+/* Run the queue once over d's session.  max: 0 for all. */
+static int
+run_queue_once(struct run *r, struct queue *q, struct delivery *d, int force,
+    size_t max, struct queue_stats *st, struct err *e)
+{
+	struct queue_deliverer	qd = { d, delivery_send, delivery_more,
+				    delivery_report };
+	struct queue_params	p;
+
+	queue_params(r, &p);
+	p.force = force;
+	p.max_entries = max;
+	memset(st, 0, sizeof(*st));
+	return queue_run(q, &p, &qd, st, e);
+}
+
+/* Exit status after an attempt, from each recipient's state. */
+static int
+final_status(const struct envelope *env, const struct err *e)
+{
+	if (envelope_count(env, RCPT_FAILED) == 0)
+		return EX_OK;
+	fprintf(stderr, "postern: %s\n", e->msg);
+	return envelope_count(env, RCPT_FAILED) == env->nrcpts ?
+	    EX_UNAVAILABLE : EX_NOUSER;
+}
+
+/*
+ * Deliver, queue, or both, as the delivery mode says.  Exit 0 is a
+ * promise: delivered, or committed to the queue (queue.c's protocol).
+ */
+static int
+submit_deliver(struct run *r, struct queue *q, struct queue_spool *sp,
+    const struct err *qerr, int fd, struct envelope *env, off_t size,
+    int mode)
+{
+	struct delivery		 d;
+	struct queue_params	 p;
+	struct queue_stats	 qs;
+	enum queue_outcome	 out;
+	struct err		 e, qe;
+	pid_t			 pid;
+	int			 rc;
+
+	memset(&d, 0, sizeof(d));
+	d.r = r;
+	err_clear(&e);
+	queue_params(r, &p);
+
+	if (sp != NULL && mode != CONFIG_DELIVERY_INTERACTIVE) {
+		if (queue_commit(q, sp, env, &e) == -1)
+			die(&e);
+		log_info("id=%s from=<%s> status=queued (%s)",
+		    queue_spool_id(sp), env->sender,
+		    mode == CONFIG_DELIVERY_DEFERRED ? "-odq" : "-odb");
+		if (mode == CONFIG_DELIVERY_DEFERRED)
+			return EX_OK;
+		/* -odb: the child inherits the entry's lock and sends it. */
+		fflush(NULL);
+		if ((pid = fork()) == -1)
+			return EX_OK;	/* committed: a queue run sends it */
+		if (pid > 0)
+			_exit(EX_OK);	/* keep the lock for the child */
+		setsid();
+		if ((rc = open("/dev/null", O_RDWR)) != -1) {
+			dup2(rc, 0);
+			dup2(rc, 1);
+			dup2(rc, 2);
+			if (rc > 2)
+				close(rc);
+		}
+		queue_spool_deliver(q, sp, &p, &(struct queue_deliverer){ &d,
+		    delivery_send, delivery_more, delivery_report }, &qs, &e);
+		delivery_close(&d);
+		queue_spool_close(q, sp);
+		_exit(EX_OK);
+	}
+
+	/* Interactive: try now. */
+	d.id = sp != NULL ? queue_spool_id(sp) : NULL;
+	rc = delivery_send(&d, env, fd, size, &e);
+	if (rc == 0 || envelope_count(env, RCPT_SENT) > 0)
+		log_result(r, d.id, env, size, d.s ? smtp_info(d.s) : NULL,
+		    rc == 0 ? "sent" : envelope_count(env, RCPT_FAILED) ?
+		    "failed" : "deferred", rc == 0 ? (env->nrcpts &&
+		    env->rcpts[0].reply ? env->rcpts[0].reply : "ok") : e.msg);
+	else if (d.s != NULL)
+		log_result(r, d.id, env, size, smtp_info(d.s),
+		    err_is_temporary(&e) ?
+		    "deferred" : "failed", e.msg);
+	/* A recipient never reached takes the session's outcome. */
+	for (size_t i = 0; rc == -1 && i < env->nrcpts; i++)
+		if (env->rcpts[i].state == RCPT_PENDING) {
+			env->rcpts[i].state = err_is_temporary(&e) ||
+			    e.cls == ERR_CONFIG || e.cls == ERR_NOPERM ?
+			    RCPT_DEFERRED : RCPT_FAILED;
+			envelope_set_reply(&env->rcpts[i], e.msg);
+		}
+
+	if (sp == NULL) {
+		/* No queue: a temporary failure is the caller's to retry. */
+		delivery_close(&d);
+		close(fd);
+		if (rc == 0)
+			return EX_OK;
+		if (envelope_count(env, RCPT_DEFERRED) > 0) {
+			if (r->cfg.queue_enabled) {
+				/* The queue would have kept it, but failed. */
+				fprintf(stderr, "postern: %s\n", e.msg);
+				die(qerr);
+			}
+			e.cls = e.cls == ERR_CONFIG ? ERR_CONFIG : ERR_TEMP;
+			die(&e);
+		}
+		return final_status(env, &e);
+	}
+
+	if (queue_spool_settle(q, sp, env, rc == 0 ? NULL : &e, &p, &out,
+	    &qe) == -1) {
+		delivery_close(&d);
+		die(&qe);	/* nothing promised for what was not sent */
+	}
+	if (out == QUEUE_QUEUED)
+		fprintf(stderr, "postern: queued (%s); id %s\n", e.msg,
+		    queue_spool_id(sp));
+	queue_spool_close(q, sp);
+
+	/* Self-draining: a container without cron still empties its queue. */
+	if (rc == 0 || (d.s != NULL && smtp_usable(d.s)))
+		run_queue_once(r, q, &d, 0, 10, &qs, &qe);
+	delivery_close(&d);
+	queue_close(q);
+	if (out == QUEUE_QUEUED && envelope_count(env, RCPT_FAILED) == 0)
+		return EX_OK;
+	return final_status(env, &e);
 }
 
 static int
@@ -336,13 +556,18 @@ mode_submit(struct run *r)
 	struct msg_stats	 st;
 	struct addr_list	 hl;
 	struct addr		 a;
-	struct err		 e;
+	struct err		 e, qerr;
+	struct queue		*q = NULL;
+	struct queue_spool	*sp = NULL;
 	char			 sender[600];
 	size_t			 i;
-	int			 fd;
+	int			 fd, delivery, rc;
 
 	envelope_init(&env);
 	err_clear(&e);
+	err_clear(&qerr);
+	delivery = r->opts.delivery != CLI_DELIVERY_UNSET ? r->opts.delivery :
+	    (int)r->cfg.delivery;
 
 	/* Envelope sender. */
 	if (r->opts.sender != NULL) {
@@ -403,9 +628,21 @@ mode_submit(struct run *r)
 		dief(ERR_USAGE, "no recipients (give addresses as arguments, "
 		    "or use -t with To, Cc or Bcc headers)");
 
-	/* Spool the canonical message as it is read. */
-	if ((fd = spool_open(r, &e)) == -1)
-		die(&e);
+	/*
+	 * Spool the canonical message as it is read: into the queue's tmp/
+	 * when there is a queue, so that a temporary failure only has to
+	 * commit what is already on disk.
+	 */
+	if (r->cfg.queue_enabled && open_queue(r, &q, 1, &qerr) == 0 &&
+	    queue_spool_begin(q, &sp, &qerr) == 0) {
+		fd = queue_spool_fd(sp);
+	} else {
+		if (r->cfg.queue_enabled && delivery !=
+		    CONFIG_DELIVERY_INTERACTIVE)
+			die(&qerr);	/* nothing else can take the message */
+		if ((fd = scratch_open(&e)) == -1)
+			die(&e);
+	}
 	memset(&mo, 0, sizeof(mo));
 	mo.domain = r->cfg.domain;
 	mo.sender = env.sender;
@@ -414,8 +651,11 @@ mode_submit(struct run *r)
 	mo.force_from = r->cfg.from_header == CONFIG_FROM_FORCE;
 	mo.msgid_domain = r->cfg.domain ? r->cfg.domain : r->hostname;
 	mo.tmpdir = "/tmp";
-	if (msg_write(m, in, fd, &mo, &st, &e) == -1)
+	if (msg_write(m, in, fd, &mo, &st, &e) == -1) {
+		if (sp != NULL)
+			queue_spool_abort(q, sp);
 		die(&e);
+	}
 	msg_free(m);
 	msg_input_free(in);
 	if (st.has_8bit && env.body == BODY_UNSPEC)
@@ -427,15 +667,10 @@ mode_submit(struct run *r)
 		    st.nul_removed, st.cr_replaced, st.lines_split,
 		    st.qp_reencoded ? ", body re-encoded quoted-printable" :
 		    "");
-
-	if (deliver(r, &env, fd, st.size, &e) == -1) {
-		close(fd);
-		die(&e);
-	}
-	close(fd);
+	rc = submit_deliver(r, q, sp, &qerr, fd, &env, st.size, delivery);
 	aliases_free(al);
 	envelope_free(&env);
-	return EX_OK;
+	return rc;
 }
 
 static int
@@ -501,6 +736,59 @@ mode_verify(struct run *r)
 	return EX_OK;
 }
 
+/* mailq, -bp */
+static int
+mode_list(struct run *r)
+{
+	struct queue	*q;
+	struct err	 e;
+
+	if (open_queue(r, &q, 0, &e) == -1 ||
+	    queue_list(q, stdout, time(NULL), &e) == -1)
+		die(&e);
+	queue_close(q);
+	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+}
+
+/*
+ * -q: one run that tries every entry now (as Postfix's sendmail -q does);
+ * -qINTERVAL: a run every INTERVAL in the foreground, each trying only the
+ * entries that are due (for containers and systemd).
+ */
+static int
+mode_queue(struct run *r)
+{
+	struct delivery		 d;
+	struct queue_stats	 st;
+	struct queue		*q;
+	struct err		 e;
+	long			 interval = r->opts.queue_interval;
+
+	if (open_queue(r, &q, 1, &e) == -1)
+		die(&e);
+	for (;;) {
+		memset(&d, 0, sizeof(d));
+		d.r = r;
+		if (run_queue_once(r, q, &d, interval == 0, 0, &st, &e) == -1) {
+			delivery_close(&d);
+			if (interval == 0)
+				die(&e);
+			fprintf(stderr, "postern: queue run: %s\n", e.msg);
+		}
+		delivery_close(&d);
+		if (r->opts.verbose)
+			fprintf(stderr, "postern: queue run: %zu entries, %zu "
+			    "sent, %zu deferred, %zu failed, %zu locked\n",
+			    st.entries, st.sent, st.deferred, st.failed,
+			    st.locked);
+		if (interval == 0)
+			break;
+		sleep((unsigned)interval);
+	}
+	queue_close(q);
+	return EX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -541,9 +829,9 @@ main(int argc, char **argv)
 	case MODE_SERVE:
 		dief(ERR_USAGE, "-bs: not supported yet");
 	case MODE_LIST:
-		dief(ERR_USAGE, "-bp/mailq: not supported yet");
+		return mode_list(&r);
 	case MODE_QUEUE_RUN:
-		dief(ERR_USAGE, "-q: not supported yet");
+		return mode_queue(&r);
 	default:
 		break;
 	}

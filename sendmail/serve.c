@@ -74,7 +74,8 @@ struct session {
 	const char			*tmpdir;
 	off_t				 max_size;
 	int				 timeout_ms;
-	struct buf			 in;	/* read ahead, not consumed */
+	struct buf			 in;	/* read ahead */
+	size_t				 in_off; /* of it already consumed */
 	struct buf			 out;	/* replies not yet written */
 	struct buf			 line;	/* the current command */
 	int				 line_crlf;
@@ -85,6 +86,32 @@ struct session {
 	struct envelope			 env;
 	struct err			*e;
 };
+
+/*
+ * The unconsumed input.  Consuming only moves an offset, so that many
+ * small pipelined commands cost no repeated copying; fill() compacts.
+ */
+static const char *
+in_ptr(const struct session *s)
+{
+	return s->in.data != NULL ? s->in.data + s->in_off : "";
+}
+
+static size_t
+in_len(const struct session *s)
+{
+	return s->in.len - s->in_off;
+}
+
+static void
+in_consume(struct session *s, size_t n)
+{
+	s->in_off += n;
+	if (s->in_off >= s->in.len) {
+		buf_reset(&s->in);
+		s->in_off = 0;
+	}
+}
 
 /* The DATA decoder (serve.h). */
 
@@ -341,6 +368,8 @@ fill(struct session *s)
 		return 0;
 	if (flush_out(s) == -1)
 		return -1;
+	buf_consume(&s->in, s->in_off);
+	s->in_off = 0;
 	room = IN_MAX - s->in.len;
 	if (room > sizeof(chunk))
 		room = sizeof(chunk);
@@ -388,32 +417,31 @@ fill(struct session *s)
 static int
 read_command(struct session *s)
 {
-	const char	*nl;
+	const char	*p, *nl;
 	size_t		 n;
 	int		 skipping = 0, r;
 
 	for (;;) {
-		nl = s->in.len ? memchr(s->in.data, '\n', s->in.len) : NULL;
+		p = in_ptr(s);
+		nl = in_len(s) ? memchr(p, '\n', in_len(s)) : NULL;
 		if (nl != NULL) {
-			n = (size_t)(nl - s->in.data);
+			n = (size_t)(nl - p);
 			if (skipping || n + 1 > SERVE_LINE_MAX) {
-				buf_consume(&s->in, n + 1);
+				in_consume(s, n + 1);
 				return 2;
 			}
-			s->line_crlf = n > 0 && s->in.data[n - 1] == '\r';
-			if (s->line_crlf)
-				n--;
+			s->line_crlf = n > 0 && p[n - 1] == '\r';
 			buf_reset(&s->line);
-			if (buf_add(&s->line, s->in.data, n) == -1)
+			if (buf_add(&s->line, p, n - (size_t)s->line_crlf) == -1)
 				return err_set(s->e, ERR_SOFTWARE, "-bs: out "
 				    "of memory");
-			buf_consume(&s->in, (size_t)(nl - s->in.data) + 1);
+			in_consume(s, n + 1);
 			return 1;
 		}
-		if (s->in.len >= SERVE_LINE_MAX) {
+		if (in_len(s) >= SERVE_LINE_MAX) {
 			/* Too long already: drop it up to its LF. */
 			skipping = 1;
-			buf_reset(&s->in);
+			in_consume(s, in_len(s));
 		}
 		if ((r = fill(s)) <= 0)
 			return r;
@@ -777,7 +805,7 @@ cmd_data(struct session *s, const char *arg)
 		goto out;
 	serve_data_init(&d, s->line_crlf);
 	while (!d.done) {
-		if (s->in.len == 0) {
+		if (in_len(s) == 0) {
 			if ((r = fill(s)) == -1)
 				goto out;
 			if (r == 0) {
@@ -786,9 +814,9 @@ cmd_data(struct session *s, const char *arg)
 				goto out;
 			}
 		}
-		n = s->in.len < READ_CHUNK ? s->in.len : READ_CHUNK;
-		o = serve_data_decode(&d, s->in.data, n, &used, out);
-		buf_consume(&s->in, used);
+		n = in_len(s) < READ_CHUNK ? in_len(s) : READ_CHUNK;
+		o = serve_data_decode(&d, in_ptr(s), n, &used, out);
+		in_consume(s, used);
 		if (toobig || (off_t)o > s->max_size - size) {
 			toobig = 1;
 			continue;

@@ -47,11 +47,19 @@ TESTS	:= $(patsubst sendmail/tests/%.c,sendmail/tests/%,$(wildcard sendmail/test
 FUZZERS	:= $(patsubst sendmail/fuzz/%.c,sendmail/fuzz/%,$(wildcard sendmail/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
+# Objects depend on the flags they were built with, so that "make SAN=1"
+# after a plain "make" rebuilds everything (and back).
+FLAGS_FILE := sendmail/.build-flags
+BUILD_FLAGS := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
+ifneq ($(BUILD_FLAGS),$(shell cat $(FLAGS_FILE) 2>/dev/null))
+$(file >$(FLAGS_FILE),$(BUILD_FLAGS))
+endif
+
 .PHONY: all check unit compat demo fuzz lint install clean bench
 
 all: sendmail/postern
 
-sendmail/%.o: sendmail/%.c $(HDRS)
+sendmail/%.o: sendmail/%.c $(HDRS) $(FLAGS_FILE)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 sendmail/libpostern.a: $(OBJS)
@@ -61,7 +69,7 @@ sendmail/libpostern.a: $(OBJS)
 sendmail/postern: sendmail/main.o sendmail/libpostern.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ sendmail/main.o sendmail/libpostern.a $(LIBS)
 
-sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS)
+sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(FLAGS_FILE)
 	$(CC) $(ALL_CFLAGS) -Isendmail $(ALL_LDFLAGS) -o $@ $< sendmail/libpostern.a $(LIBS) -lcmocka
 
 unit: $(TESTS)
@@ -112,7 +120,8 @@ install: sendmail/postern
 	  install -m 0640 config/postern.ini $(DESTDIR)$(SYSCONFDIR)/postern.ini
 
 clean:
-	rm -f sendmail/*.o sendmail/*.a sendmail/postern $(TESTS) $(FUZZERS)
+	rm -f sendmail/*.o sendmail/*.a sendmail/postern $(TESTS) $(FUZZERS) \
+	  $(FLAGS_FILE)
 
 # Packaging (packaging/README.md).  `make deb` builds the production .deb in
 # the top directory; packaging/debian/install-for-tests installs it, or its

@@ -54,6 +54,7 @@ BUILD_FLAGS := $(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)
 ifneq ($(BUILD_FLAGS),$(shell cat $(FLAGS_FILE) 2>/dev/null))
 $(file >$(FLAGS_FILE),$(BUILD_FLAGS))
 endif
+$(FLAGS_FILE): ;
 
 .PHONY: all check unit compat demo fuzz lint install clean bench
 

@@ -76,8 +76,11 @@ sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(F
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; ./$$t; done
 
+# Under SAN=1 the program's end-to-end runs keep ASan and UBSan but not
+# LeakSanitizer: postern exits right after an error without freeing what
+# the process owns, as Postfix's commands do.  Unit tests keep it.
 compat: sendmail/postern
-	compat-tests/run
+	$(if $(filter 1,$(SAN)),ASAN_OPTIONS=detect_leaks=0) compat-tests/run
 
 check: lint unit compat
 

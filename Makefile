@@ -97,8 +97,13 @@ fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \
 	  n=$${f##*/fuzz_}; mkdir -p sendmail/fuzz/corpus/$$n; \
 	  echo "== $$f ($(FUZZ_SECONDS)s)"; \
-	  ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    sendmail/fuzz/corpus/$$n 2>&1 | tail -n 12; \
+	  if ./$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      -artifact_prefix=sendmail/fuzz/ sendmail/fuzz/corpus/$$n \
+	      > sendmail/fuzz/$$n.log 2>&1; then \
+	    grep -E '^stat::number_of_executed_units|^Done' sendmail/fuzz/$$n.log; \
+	  else \
+	    tail -n 40 sendmail/fuzz/$$n.log; echo "fuzz: $$n FAILED"; exit 1; \
+	  fi; \
 	done
 
 lint:

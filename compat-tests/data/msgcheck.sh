@@ -30,7 +30,6 @@ CAP_PID=
 CAP_N=0
 
 cap_start() {
-
 	CAP_DIR=$CASE_DIR/cap
 	rm -rf "$CAP_DIR"
 	mkdir -p "$CAP_DIR"

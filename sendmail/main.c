@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@
 #include "msg.h"
 #include "net.h"
 #include "queue.h"
+#include "serve.h"
 #include "smtp.h"
 
 #ifndef POSTERN_VERSION
@@ -424,15 +426,106 @@ run_queue_once(struct run *r, struct queue *q, struct delivery *d, int force,
 	return queue_run(q, &p, &qd, st, e);
 }
 
-/* Exit status after an attempt, from each recipient's state. */
+/* What became of one message tried interactively. */
+struct outcome {
+	int		 status;	/* sysexits for the caller */
+	int		 queued;	/* some recipients wait in the queue */
+	int		 delivered;	/* some recipients were accepted */
+	char		 id[QUEUE_ID_SIZE];
+	struct err	 e;		/* why not everything was delivered */
+};
+
+/* Exit status from each recipient's state. */
 static int
-final_status(const struct envelope *env, const struct err *e)
+rcpt_status(const struct envelope *env)
 {
 	if (envelope_count(env, RCPT_FAILED) == 0)
 		return EX_OK;
-	fprintf(stderr, "postern: %s\n", e->msg);
 	return envelope_count(env, RCPT_FAILED) == env->nrcpts ?
 	    EX_UNAVAILABLE : EX_NOUSER;
+}
+
+/*
+ * Deliver the spooled message now over d's session, then keep what must
+ * be kept: with a queue, queue_spool_settle() commits the recipients to
+ * retry and copies failed ones to failed/ (with a DSN if dsn_on_submit);
+ * without one, a temporary failure is the caller's to retry (75), or 73/74
+ * when a queue was configured but could not be written.  The spool is
+ * closed; fd (a scratch file when sp is NULL) and the session are not.
+ */
+static void
+attempt(struct run *r, struct delivery *d, struct queue *q,
+    struct queue_spool *sp, const struct err *qerr, int fd,
+    struct envelope *env, off_t size, int dsn_on_submit, struct outcome *o)
+{
+	struct queue_params	 p;
+	enum queue_outcome	 out;
+	struct err		 e, qe;
+	size_t			 i;
+	int			 rc;
+
+	memset(o, 0, sizeof(*o));
+	err_clear(&e);
+	d->id = sp != NULL ? queue_spool_id(sp) : NULL;
+	if (sp != NULL)
+		snprintf(o->id, sizeof(o->id), "%s", queue_spool_id(sp));
+	d->unreachable = 0;	/* each message gets its own try */
+	rc = delivery_send(d, env, fd, size, &e);
+	o->delivered = envelope_count(env, RCPT_SENT) > 0;
+	if (rc == 0 || o->delivered)
+		log_result(r, d->id, env, size, d->s ? smtp_info(d->s) : NULL,
+		    rc == 0 ? "sent" : envelope_count(env, RCPT_FAILED) ?
+		    "failed" : "deferred", rc == 0 ? (env->nrcpts &&
+		    env->rcpts[0].reply ? env->rcpts[0].reply : "ok") : e.msg);
+	else if (d->s != NULL)
+		log_result(r, d->id, env, size, smtp_info(d->s),
+		    err_is_temporary(&e) ? "deferred" : "failed", e.msg);
+	/* A recipient never reached takes the session's outcome. */
+	for (i = 0; rc == -1 && i < env->nrcpts; i++)
+		if (env->rcpts[i].state == RCPT_PENDING) {
+			env->rcpts[i].state = err_is_temporary(&e) ||
+			    e.cls == ERR_CONFIG || e.cls == ERR_NOPERM ?
+			    RCPT_DEFERRED : RCPT_FAILED;
+			envelope_set_reply(&env->rcpts[i], e.msg);
+		}
+	o->e = e;
+	if (rc == 0) {
+		if (sp != NULL)
+			queue_spool_close(q, sp);	/* removes the file */
+		return;
+	}
+
+	if (sp == NULL) {
+		o->status = rcpt_status(env);
+		if (envelope_count(env, RCPT_DEFERRED) == 0)
+			return;
+		if (r->cfg.queue_enabled) {
+			/* The queue would have kept it, but failed. */
+			err_set(&o->e, qerr->cls, "%s; and %s", e.msg,
+			    qerr->msg);
+			o->status = exit_code(qerr->cls);
+		} else {
+			o->e.cls = e.cls == ERR_CONFIG ? ERR_CONFIG : ERR_TEMP;
+			o->status = exit_code(o->e.cls);
+		}
+		return;
+	}
+
+	queue_params(r, &p);
+	p.dsn_on_submit = dsn_on_submit;
+	if (queue_spool_settle(q, sp, env, &e, &p, &out, &qe) == -1) {
+		/* Nothing promised for what was not sent. */
+		o->e = qe;
+		o->status = exit_code(qe.cls);
+		if (out != QUEUE_QUEUED) {
+			queue_spool_close(q, sp);
+			return;
+		}
+	}
+	o->queued = out == QUEUE_QUEUED;
+	if (o->status == EX_OK)
+		o->status = rcpt_status(env);
+	queue_spool_close(q, sp);
 }
 
 /*
@@ -447,8 +540,8 @@ submit_deliver(struct run *r, struct queue *q, struct queue_spool *sp,
 	struct delivery		 d;
 	struct queue_params	 p;
 	struct queue_stats	 qs;
-	enum queue_outcome	 out;
-	struct err		 e, qe;
+	struct outcome		 o;
+	struct err		 e;
 	pid_t			 pid;
 	int			 rc;
 
@@ -487,62 +580,20 @@ submit_deliver(struct run *r, struct queue *q, struct queue_spool *sp,
 	}
 
 	/* Interactive: try now. */
-	d.id = sp != NULL ? queue_spool_id(sp) : NULL;
-	rc = delivery_send(&d, env, fd, size, &e);
-	if (rc == 0 || envelope_count(env, RCPT_SENT) > 0)
-		log_result(r, d.id, env, size, d.s ? smtp_info(d.s) : NULL,
-		    rc == 0 ? "sent" : envelope_count(env, RCPT_FAILED) ?
-		    "failed" : "deferred", rc == 0 ? (env->nrcpts &&
-		    env->rcpts[0].reply ? env->rcpts[0].reply : "ok") : e.msg);
-	else if (d.s != NULL)
-		log_result(r, d.id, env, size, smtp_info(d.s),
-		    err_is_temporary(&e) ?
-		    "deferred" : "failed", e.msg);
-	/* A recipient never reached takes the session's outcome. */
-	for (size_t i = 0; rc == -1 && i < env->nrcpts; i++)
-		if (env->rcpts[i].state == RCPT_PENDING) {
-			env->rcpts[i].state = err_is_temporary(&e) ||
-			    e.cls == ERR_CONFIG || e.cls == ERR_NOPERM ?
-			    RCPT_DEFERRED : RCPT_FAILED;
-			envelope_set_reply(&env->rcpts[i], e.msg);
-		}
-
-	if (sp == NULL) {
-		/* No queue: a temporary failure is the caller's to retry. */
-		delivery_close(&d);
-		close(fd);
-		if (rc == 0)
-			return EX_OK;
-		if (envelope_count(env, RCPT_DEFERRED) > 0) {
-			if (r->cfg.queue_enabled) {
-				/* The queue would have kept it, but failed. */
-				fprintf(stderr, "postern: %s\n", e.msg);
-				die(qerr);
-			}
-			e.cls = e.cls == ERR_CONFIG ? ERR_CONFIG : ERR_TEMP;
-			die(&e);
-		}
-		return final_status(env, &e);
-	}
-
-	if (queue_spool_settle(q, sp, env, rc == 0 ? NULL : &e, &p, &out,
-	    &qe) == -1) {
-		delivery_close(&d);
-		die(&qe);	/* nothing promised for what was not sent */
-	}
-	if (out == QUEUE_QUEUED)
-		fprintf(stderr, "postern: queued (%s); id %s\n", e.msg,
-		    queue_spool_id(sp));
-	queue_spool_close(q, sp);
-
+	attempt(r, &d, q, sp, qerr, fd, env, size, 0, &o);
+	if (o.queued)
+		fprintf(stderr, "postern: queued (%s); id %s\n", o.e.msg, o.id);
+	if (o.status != EX_OK)
+		fprintf(stderr, "postern: %s\n", o.e.msg);
 	/* Self-draining: a container without cron still empties its queue. */
-	if (rc == 0 || (d.s != NULL && smtp_usable(d.s)))
-		run_queue_once(r, q, &d, 0, 10, &qs, &qe);
+	if (q != NULL && o.delivered && d.s != NULL && smtp_usable(d.s))
+		run_queue_once(r, q, &d, 0, 10, &qs, &e);
 	delivery_close(&d);
-	queue_close(q);
-	if (out == QUEUE_QUEUED && envelope_count(env, RCPT_FAILED) == 0)
-		return EX_OK;
-	return final_status(env, &e);
+	if (sp == NULL)
+		close(fd);
+	if (q != NULL)
+		queue_close(q);
+	return o.status;
 }
 
 static int
@@ -736,6 +787,187 @@ mode_verify(struct run *r)
 	return EX_OK;
 }
 
+/* -bs: one SMTP session on stdin/stdout; every message relayed or queued. */
+struct serve_ctx {
+	struct run		*r;
+	struct aliases		*al;
+	struct delivery		 d;
+	struct queue		*q;	/* NULL: none usable */
+	struct err		 qerr;
+};
+
+static void
+reply(int *code, char *text, size_t len, int c, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+reply(int *code, char *text, size_t len, int c, const char *fmt, ...)
+{
+	va_list	ap;
+
+	*code = c;
+	va_start(ap, fmt);
+	vsnprintf(text, len, fmt, ap);
+	va_end(ap);
+}
+
+static int
+serve_mail(void *arg, struct envelope *env, const char *addr, int *code,
+    char *text, size_t len)
+{
+	struct serve_ctx	*c = arg;
+	struct run		*r = c->r;
+	struct err		 e;
+	char			 sender[600];
+
+	if (!r->cfg.allow_from_override && getuid() != 0)
+		default_sender(r, sender, sizeof(sender));
+	else if (addr[0] != '\0' && addr_domain(addr) == NULL)
+		snprintf(sender, sizeof(sender), "%s@%s", addr,
+		    r->cfg.domain ? r->cfg.domain : r->hostname);
+	else
+		snprintf(sender, sizeof(sender), "%s", addr);
+	if (strcasecmp(sender, "MAILER-DAEMON") == 0)
+		sender[0] = '\0';
+	if (envelope_set_sender(env, sender, &e) == -1) {
+		reply(code, text, len, 553, "5.1.7 %s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+serve_rcpt(void *arg, struct envelope *env, const char *addr, int *code,
+    char *text, size_t len)
+{
+	struct serve_ctx	*c = arg;
+	struct err		 e;
+
+	if (add_recipient(c->r, c->al, env, addr, &e) == -1) {
+		if (e.cls == ERR_DATA || e.cls == ERR_USAGE)
+			reply(code, text, len, 553, "5.1.3 %s", e.msg);
+		else
+			reply(code, text, len, 451, "4.3.0 %s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+serve_message(void *arg, struct envelope *env, int datafd, off_t size,
+    int *code, char *text, size_t len)
+{
+	struct serve_ctx	*c = arg;
+	struct run		*r = c->r;
+	struct queue_spool	*sp = NULL;
+	struct msg_input	*in;
+	struct msg		*m = NULL;
+	struct msg_opts		 mo;
+	struct msg_stats	 st;
+	struct outcome		 o;
+	struct err		 e;
+	int			 fd;
+
+	(void)size;
+	if (c->q != NULL && queue_spool_begin(c->q, &sp, &c->qerr) == 0)
+		fd = queue_spool_fd(sp);
+	else if ((fd = scratch_open(&e)) == -1) {
+		reply(code, text, len, 451, "4.3.0 %s", e.msg);
+		return -1;
+	}
+	if ((in = msg_input_new(datafd, 0)) == NULL ||
+	    msg_read_headers(&m, in, &e) == -1) {
+		if (in == NULL)
+			err_set(&e, ERR_SOFTWARE, "out of memory");
+		goto bad;
+	}
+	memset(&mo, 0, sizeof(mo));
+	mo.domain = r->cfg.domain;
+	mo.sender = env->sender;
+	mo.full_name = r->fullname[0] ? r->fullname : NULL;
+	mo.force_from = r->cfg.from_header == CONFIG_FROM_FORCE;
+	mo.msgid_domain = r->cfg.domain ? r->cfg.domain : r->hostname;
+	mo.tmpdir = "/tmp";
+	if (msg_write(m, in, fd, &mo, &st, &e) == -1)
+		goto bad;
+	msg_free(m);
+	msg_input_free(in);
+	if (st.has_8bit && env->body == BODY_UNSPEC)
+		env->body = BODY_8BITMIME;
+
+	/* Failed recipients of a partly delivered message get a DSN. */
+	attempt(r, &c->d, c->q, sp, &c->qerr, fd, env, st.size, 1, &o);
+	if (sp == NULL)
+		close(fd);
+	switch (o.status) {
+	case EX_OK:
+		if (o.queued)
+			reply(code, text, len, 250, "2.0.0 queued as %s (%s)",
+			    o.id, o.e.msg);
+		else
+			reply(code, text, len, 250, "2.0.0 sent%s%s",
+			    o.id[0] ? " as " : "", o.id);
+		return 0;
+	case EX_NOUSER:
+		reply(code, text, len, 250, "2.0.0 accepted; some recipients "
+		    "refused, a report goes to the sender: %s", o.e.msg);
+		return 0;
+	case EX_UNAVAILABLE:
+		reply(code, text, len, 554, "5.0.0 %s", o.e.msg);
+		return -1;
+	default:
+		reply(code, text, len, 451, "4.3.0 %s", o.e.msg);
+		return -1;
+	}
+bad:
+	msg_free(m);
+	msg_input_free(in);
+	if (sp != NULL)
+		queue_spool_abort(c->q, sp);
+	else
+		close(fd);
+	if (e.cls == ERR_DATA)
+		reply(code, text, len, 554, "5.6.0 %s", e.msg);
+	else
+		reply(code, text, len, 451, "4.3.0 %s", e.msg);
+	return -1;
+}
+
+static int
+mode_serve(struct run *r)
+{
+	struct serve_handler	 h = { NULL, serve_mail, serve_rcpt,
+				    serve_message };
+	struct serve_params	 sp;
+	struct serve_ctx	 c;
+	struct err		 e;
+	int			 rc;
+
+	memset(&c, 0, sizeof(c));
+	c.r = r;
+	c.d.r = r;
+	h.arg = &c;
+	if (aliases_load(&c.al, &r->cfg, &e) == -1)
+		die(&e);
+	err_clear(&c.qerr);
+	if (r->cfg.queue_enabled && open_queue(r, &c.q, 1, &c.qerr) == -1)
+		c.q = NULL;
+	memset(&sp, 0, sizeof(sp));
+	sp.hostname = r->hostname;
+	sp.tmpdir = "/tmp";
+	/* The transcript would go to the client: no -v here. */
+	r->opts.verbose = 0;
+	rc = serve_run(STDIN_FILENO, STDOUT_FILENO, &sp, &h, &e);
+	delivery_close(&c.d);
+	if (c.q != NULL)
+		queue_close(c.q);
+	aliases_free(c.al);
+	/* Nothing on stderr: the client reads replies, not our messages. */
+	if (rc == -1)
+		log_warn("-bs: %s", e.msg);
+	return rc == 0 ? EX_OK : exit_code(e.cls);
+}
+
 /* mailq, -bp */
 static int
 mode_list(struct run *r)
@@ -827,7 +1059,7 @@ main(int argc, char **argv)
 			dief(ERR_USAGE, "-bv needs at least one recipient");
 		return mode_verify(&r);
 	case MODE_SERVE:
-		dief(ERR_USAGE, "-bs: not supported yet");
+		return mode_serve(&r);
 	case MODE_LIST:
 		return mode_list(&r);
 	case MODE_QUEUE_RUN:

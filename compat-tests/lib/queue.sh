@@ -1,0 +1,79 @@
+# compat-tests/lib/queue.sh -- helpers for the queue cases (5xx).
+#
+# Source it from a case after common.sh:  . "$TOP/compat-tests/lib/queue.sh"
+#
+#   closed_port              a loopback port near $PORT_BASE that nothing
+#                            listens on (connecting gets ECONNREFUSED at once)
+#   queue_confs BASE [k=v..] write $CASE_DIR/up.ini (BASE with
+#                            queue.dir=$CASE_DIR/q) and down.ini (the same,
+#                            smarthost port closed); sets UP, DOWN, QDIR
+#   q_entries [DIR]          number of entries (q/*.ctl) in the queue
+#   q_files [DIR] SUB        names of the files in DIR/SUB (tmp, q, failed)
+#   q_ids [DIR]              ids of the queued entries, one per line
+#   marker_count MARKER      delivered messages that contain MARKER
+#   pf_received              messages Postfix accepted since the mark
+#                            (one cleanup "message-id=" line each)
+#   make_msg TO MARKER       a small message on stdout, Subject = MARKER
+
+# closed_port: offsets 2, 3, 4, 6 of the port range are not used by the
+# smarthost; take the first one nothing listens on.
+closed_port() {
+	local off port line ports=" "
+	while read -r _ line; do
+		# shellcheck disable=SC2086 # split the /proc line into fields
+		set -- $line
+		[ "${3:-}" = 0A ] || continue
+		ports="$ports$((16#${1##*:})) "
+	done < <(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+	for off in 2 3 4 6 11 12 13; do
+		port=$((PORT_BASE + off))
+		case $ports in *" $port "*) continue ;; esac
+		echo "$port"
+		return 0
+	done
+	fail "no closed port near $PORT_BASE"
+}
+
+# queue_confs BASE [section.key=value...]
+# shellcheck disable=SC2034 # UP, DOWN and QDIR are for the case
+queue_confs() {
+	local base=$1
+	shift
+	QDIR=$CASE_DIR/q
+	UP=$(conf_variant up "$base" "queue.dir=$QDIR" "$@")
+	DOWN=$(conf_variant down "$base" "queue.dir=$QDIR" \
+	    "smarthost.port=$(closed_port)" "$@")
+}
+
+q_entries() {
+	local d=${1:-$QDIR}
+	find "$d/q" -maxdepth 1 -name '*.ctl' 2>/dev/null | wc -l
+}
+
+# q_files DIR SUB: file names under DIR/SUB, space separated ("" = none).
+q_files() {
+	local d=$1 sub=$2
+	[ -d "$d/$sub" ] || return 0
+	find "$d/$sub" -mindepth 1 -maxdepth 1 -printf '%f ' | sed 's/ $//'
+}
+
+q_ids() {
+	local d=${1:-$QDIR}
+	find "$d/q" -maxdepth 1 -name '*.ctl' -printf '%f\n' 2>/dev/null |
+	    sed 's/\.ctl$//' | sort
+}
+
+marker_count() {
+	local n
+	n=$(find "$MAILDIR/new" "$MAILDIR/cur" -type f -exec grep -l -F -- "$1" {} + 2>/dev/null | wc -l)
+	echo "$n"
+}
+
+pf_received() {
+	postfix_log_since_mark | grep -Ec '/cleanup\[[0-9]+\]: [0-9A-F]+: message-id=' || true
+}
+
+make_msg() {
+	printf 'From: sender@example.org\nTo: %s\nSubject: %s\n\nbody of %s\n' \
+	    "$1" "$2" "$2"
+}

@@ -94,9 +94,15 @@
  *
  * THE DUPLICATE WINDOW: between the smarthost's final 250 and the rename
  * or unlink of the control file, the entry on disk still says "not sent";
- * a crash there (crash point run:after-deliver) means the next run sends
- * the message again.  This is the only duplicate, and the price of never
- * losing mail (RFC 5321 section 6.1).
+ * a crash there means the next run sends the message again to the
+ * recipients that had accepted it.  Crash points inside the window:
+ * run:after-deliver, run:after-ctl-write, and when a recipient failed in
+ * the same attempt fail:after-data-link, fail:after-ctl-rename and
+ * fail:after-dsn (and the DSN's own commit:* points).  A crash after the
+ * DSN is committed (commit:after-ctl-rename, commit:after-dir-fsync,
+ * fail:after-dsn) also queues the DSN a second time.  These are the only
+ * duplicates, and the price of never losing mail (RFC 5321 section 6.1);
+ * compat-tests/cases/503-queue-crash.sh shows each point.
  */
 #include <sys/file.h>
 #include <sys/random.h>

@@ -47,6 +47,8 @@ TESTS	:= $(patsubst sendmail/tests/%.c,sendmail/tests/%,$(wildcard sendmail/test
 FUZZERS	:= $(patsubst sendmail/fuzz/%.c,sendmail/fuzz/%,$(wildcard sendmail/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
 
+.DEFAULT_GOAL := all
+
 # Objects depend on the flags they were built with, so that "make SAN=1"
 # after a plain "make" rebuilds everything (and back).
 FLAGS_FILE := sendmail/.build-flags

@@ -48,7 +48,7 @@ log_close(void)
 static void
 log_emit(int prio, const char *fmt, va_list ap)
 {
-	char		line[2048], stamp[64];
+	char		line[2048], stamp[64], out[2200];
 	struct tm	tm;
 	time_t		now;
 	int		n, m;
@@ -66,7 +66,6 @@ log_emit(int prio, const char *fmt, va_list ap)
 		now = time(NULL);
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", &tm);
-		char out[2200];
 		m = snprintf(out, sizeof(out), "%s postern[%ld]: %s\n", stamp,
 		    (long)getpid(), line);
 		if (m > 0)

@@ -48,6 +48,7 @@ struct run {
 	struct opts	 opts;
 	struct config	 cfg;
 	int		 privileged;
+	char		*env_config;	/* POSTERN_CONFIG, saved before clearenv */
 	char		 user[64];
 	char		 fullname[256];
 	char		 hostname[256];
@@ -113,6 +114,9 @@ secure_start(struct run *r)
 	signal(SIGXFSZ, SIG_IGN);	/* EFBIG instead of death */
 	umask(077);
 	r->privileged = getuid() != geteuid() || getgid() != getegid();
+	if (getenv("POSTERN_CONFIG") != NULL &&
+	    (r->env_config = strdup(getenv("POSTERN_CONFIG"))) == NULL)
+		dief(ERR_SOFTWARE, "out of memory");
 	if (r->privileged) {
 		setrlimit(RLIMIT_CORE, &rl);
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -188,8 +192,8 @@ load_config(struct run *r, struct err *e)
 {
 	const char	*path = r->opts.config;
 
-	if (path == NULL && !r->privileged)
-		path = getenv("POSTERN_CONFIG");
+	if (path == NULL)
+		path = r->env_config;
 	if (path != NULL)
 		drop_group(r);	/* a user's file gets the user's rights */
 	else
@@ -353,13 +357,29 @@ delivery_send(void *arg, struct envelope *env, int fd, off_t size,
     struct err *e)
 {
 	struct delivery	*d = arg;
-	int		 rc;
+	size_t		 i;
+	int		 rc, reused = d->s != NULL && smtp_usable(d->s);
 
 	if (delivery_session(d, e) == -1) {
 		log_result(d->r, d->id, env, size, NULL, "deferred", e->msg);
 		return -1;
 	}
 	rc = smtp_send(d->s, env, fd, size, e);
+	/*
+	 * A server may drop a connection that sat idle (a -bs client between
+	 * messages, a long queue run).  If a reused session died before any
+	 * recipient got an answer that counts, try once more on a new one.
+	 */
+	if (rc == -1 && reused && !smtp_usable(d->s) &&
+	    envelope_count(env, RCPT_SENT) == 0 &&
+	    envelope_count(env, RCPT_FAILED) == 0) {
+		for (i = 0; i < env->nrcpts; i++)
+			if (env->rcpts[i].state == RCPT_DEFERRED)
+				env->rcpts[i].state = RCPT_PENDING;
+		if (delivery_session(d, e) == -1)
+			return -1;
+		rc = smtp_send(d->s, env, fd, size, e);
+	}
 	if (smtp_info(d->s)->dsn_dropped)
 		log_warn("DSN options dropped: %s does not offer DSN",
 		    smtp_info(d->s)->relay);
@@ -512,7 +532,13 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 	}
 
 	queue_params(r, &p);
-	p.dsn_on_submit = dsn_on_submit;
+	/*
+	 * A DSN only when the caller is told "accepted" although some
+	 * recipients were refused; a refusal of every recipient is reported
+	 * to the caller directly (exit status or SMTP reply), once.
+	 */
+	p.dsn_on_submit = dsn_on_submit &&
+	    envelope_count(env, RCPT_FAILED) < env->nrcpts;
 	if (queue_spool_settle(q, sp, env, &e, &p, &out, &qe) == -1) {
 		/* Nothing promised for what was not sent. */
 		o->e = qe;
@@ -581,9 +607,13 @@ submit_deliver(struct run *r, struct queue *q, struct queue_spool *sp,
 
 	/* Interactive: try now. */
 	attempt(r, &d, q, sp, qerr, fd, env, size, 0, &o);
-	if (o.queued)
+	/* Exactly one line on stderr, whatever happened. */
+	if (o.queued && o.status != EX_OK)
+		fprintf(stderr, "postern: %s; the other recipients are queued, "
+		    "id %s\n", o.e.msg, o.id);
+	else if (o.queued)
 		fprintf(stderr, "postern: queued (%s); id %s\n", o.e.msg, o.id);
-	if (o.status != EX_OK)
+	else if (o.status != EX_OK)
 		fprintf(stderr, "postern: %s\n", o.e.msg);
 	/* Self-draining: a container without cron still empties its queue. */
 	if (q != NULL && o.delivered && d.s != NULL && smtp_usable(d.s))
@@ -622,7 +652,7 @@ mode_submit(struct run *r)
 
 	/* Envelope sender. */
 	if (r->opts.sender != NULL) {
-		if (!r->cfg.allow_from_override && getuid() != 0)
+		if (!r->cfg.allow_from_override)
 			dief(ERR_NOPERM, "-f/-r is not allowed by %s "
 			    "(allow_from_override = no)", r->cfg.path);
 		if (addr_parse_one(r->opts.sender, &a, &e) == -1)
@@ -820,7 +850,7 @@ serve_mail(void *arg, struct envelope *env, const char *addr, int *code,
 	struct err		 e;
 	char			 sender[600];
 
-	if (!r->cfg.allow_from_override && getuid() != 0)
+	if (!r->cfg.allow_from_override)
 		default_sender(r, sender, sizeof(sender));
 	else if (addr[0] != '\0' && addr_domain(addr) == NULL)
 		snprintf(sender, sizeof(sender), "%s@%s", addr,

@@ -192,6 +192,19 @@ net_peer(const struct conn *c)
 }
 
 int
+net_local_ip(const struct conn *c, char *out, size_t len)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sl = sizeof(ss);
+
+	if (getsockname(c->fd, (struct sockaddr *)&ss, &sl) == -1 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, out, (socklen_t)len, NULL,
+	    0, NI_NUMERICHOST) != 0)
+		return -1;
+	return 0;
+}
+
+int
 net_is_loopback(const struct conn *c)
 {
 	const struct sockaddr_in	*s4;

@@ -31,6 +31,8 @@ int	net_connect(struct conn **cp, const char *host, unsigned port,
 /* Wrap an existing descriptor (tests: one end of a socketpair). */
 struct conn *net_from_fd(int fd, unsigned timeout);
 const char *net_peer(const struct conn *c);
+/* Our end's numeric address, for an address-literal HELO. */
+int	net_local_ip(const struct conn *c, char *out, size_t len);
 /* 1 if the peer address is a loopback address. */
 int	net_is_loopback(const struct conn *c);
 

@@ -17,6 +17,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,13 +412,50 @@ fill_tls_info(struct smtp_session *s)
 	    "%s", p.fingerprint);
 }
 
+/*
+ * This host's FQDN (RFC 5321 4.1.4), or, when the host has none (a
+ * container named by a hash), the address literal of our end of the
+ * connection, which the RFC allows in its place.
+ */
+static void
+default_helo(const struct conn *conn, char *out, size_t len)
+{
+	struct addrinfo	 hints, *res = NULL;
+	char		 host[256], ip[64];
+
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_flags = AI_CANONNAME;
+		if (getaddrinfo(host, NULL, &hints, &res) == 0 &&
+		    res->ai_canonname != NULL &&
+		    strchr(res->ai_canonname, '.') != NULL &&
+		    strlen(res->ai_canonname) < len) {
+			snprintf(out, len, "%s", res->ai_canonname);
+			freeaddrinfo(res);
+			return;
+		}
+		if (res != NULL)
+			freeaddrinfo(res);
+		if (strchr(host, '.') != NULL) {
+			snprintf(out, len, "%s", host);
+			return;
+		}
+	}
+	if (net_local_ip(conn, ip, sizeof(ip)) == 0)
+		snprintf(out, len, "[%s%s]", strchr(ip, ':') ? "IPv6:" : "",
+		    ip);
+	else
+		snprintf(out, len, "[127.0.0.1]");
+}
+
 /* One host: connect through to a ready, authenticated session. */
 static int
-open_host(struct smtp_session *s, const char *host, const char *helo,
-    const char *secret, struct err *e)
+open_host(struct smtp_session *s, const char *host, const char *secret,
+    struct err *e)
 {
 	const struct config	*c = s->cfg;
-	char			 sum[450];
+	char			 sum[450], helo[300];
 
 	s->host = host;
 	s->state = SS_READY;
@@ -426,6 +464,10 @@ open_host(struct smtp_session *s, const char *host, const char *helo,
 		return -1;
 	snprintf(s->info.relay, sizeof(s->info.relay), "%s",
 	    net_peer(s->conn));
+	if (c->helo != NULL)
+		snprintf(helo, sizeof(helo), "%s", c->helo);
+	else
+		default_helo(s->conn, helo, sizeof(helo));
 	if (c->tls == CONFIG_TLS_IMPLICIT) {
 		if (net_starttls(s->conn, c, host, e) == -1)
 			return -1;
@@ -465,27 +507,11 @@ open_host(struct smtp_session *s, const char *host, const char *helo,
 	return 0;
 }
 
-static void
-default_helo(char *out, size_t len)
-{
-	char	host[256];
-
-	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
-	/* A name with no dot is not an FQDN; RFC 5321 4.1.4 allows a literal. */
-	if (strchr(host, '.') == NULL)
-		snprintf(out, len, "%s.localdomain", host);
-	else
-		snprintf(out, len, "%s", host);
-}
-
 int
 smtp_open(struct smtp_session **sp, const struct config *c,
     const char *secret, int verbose, struct err *e)
 {
 	struct smtp_session	*s;
-	char			 helo[300];
 	size_t			 i;
 
 	*sp = NULL;
@@ -497,12 +523,8 @@ smtp_open(struct smtp_session **sp, const struct config *c,
 	smtp_reply_init(&s->reply);
 	buf_init(&s->line, SMTP_REPLY_LINE_MAX + 4);
 	buf_init(&s->cmd, 4096);
-	if (c->helo != NULL)
-		snprintf(helo, sizeof(helo), "%s", c->helo);
-	else
-		default_helo(helo, sizeof(helo));
 	for (i = 0; i < c->nhosts; i++) {
-		if (open_host(s, c->hosts[i], helo, secret, e) == 0) {
+		if (open_host(s, c->hosts[i], secret, e) == 0) {
 			*sp = s;
 			return 0;
 		}
@@ -639,36 +661,43 @@ set_rcpt(struct smtp_session *s, struct rcpt *r, enum rcpt_state st)
 	envelope_set_reply(r, reply_summary(s, sum, sizeof(sum)));
 }
 
-/* Overall result from the recipients' states. */
+/*
+ * Overall result from the recipients' states.  The message names the first
+ * refused recipient (or the first deferred one) and the server's reply.
+ */
 static int
 outcome(struct envelope *env, struct err *e)
 {
-	size_t		 i, sent = 0, deferred = 0, failed = 0;
-	const char	*why = NULL;
+	const struct rcpt	*failed = NULL, *deferred = NULL;
+	size_t			 i, sent = 0, nfailed = 0, ndeferred = 0;
 
 	for (i = 0; i < env->nrcpts; i++) {
 		switch (env->rcpts[i].state) {
-		case RCPT_SENT:		sent++; break;
-		case RCPT_DEFERRED:	deferred++;
-					if (why == NULL)
-						why = env->rcpts[i].reply;
-					break;
-		case RCPT_FAILED:	failed++;
-					if (why == NULL || deferred == 0)
-						why = env->rcpts[i].reply;
-					break;
-		default:		break;
+		case RCPT_SENT:
+			sent++;
+			break;
+		case RCPT_DEFERRED:
+			if (ndeferred++ == 0)
+				deferred = &env->rcpts[i];
+			break;
+		case RCPT_FAILED:
+			if (nfailed++ == 0)
+				failed = &env->rcpts[i];
+			break;
+		default:
+			break;
 		}
 	}
-	if (deferred == 0 && failed == 0)
-		return 0;
-	if (failed > 0 && (sent > 0 || deferred > 0))
-		return err_set(e, ERR_NOUSER, "%zu recipient(s) refused: %s",
-		    failed, why ? why : "?");
-	if (failed > 0)
-		return err_set(e, ERR_UNAVAILABLE, "refused: %s",
-		    why ? why : "?");
-	return err_set(e, ERR_TEMP, "deferred: %s", why ? why : "?");
+	if (failed != NULL)
+		return err_set(e, sent + ndeferred > 0 ? ERR_NOUSER :
+		    ERR_UNAVAILABLE, "<%s>%s refused: %s", failed->addr,
+		    nfailed > 1 ? " and others" : "",
+		    failed->reply ? failed->reply : "?");
+	if (deferred != NULL)
+		return err_set(e, ERR_TEMP, "<%s>%s deferred: %s",
+		    deferred->addr, ndeferred > 1 ? " and others" : "",
+		    deferred->reply ? deferred->reply : "?");
+	return 0;
 }
 
 int

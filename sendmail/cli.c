@@ -26,31 +26,11 @@ has_ctl(const char *s)
 	return 0;
 }
 
+/* The same grammar as durations in the config file. */
 long
 cli_parse_interval(const char *s)
 {
-	char	*end;
-	long	 v, mul = 1;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || v < 0)
-		return -1;
-	switch (*end) {
-	case '\0':
-	case 's':	mul = 1; break;
-	case 'm':	mul = 60; break;
-	case 'h':	mul = 3600; break;
-	case 'd':	mul = 86400; break;
-	default:	return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > 365L * 86400 / mul)
-		return -1;
-	return v * mul;
+	return config_parse_duration(s);
 }
 
 /* -N: "never", or a comma list of success, failure, delay. */

@@ -219,6 +219,21 @@ scratch_open(struct err *e)
 	return fd;
 }
 
+/* How msg_write() fixes up a message from this caller. */
+static void
+message_opts(const struct run *r, const struct envelope *env,
+    struct msg_opts *mo)
+{
+	memset(mo, 0, sizeof(*mo));
+	mo->domain = r->cfg.domain;
+	mo->sender = env->sender;
+	mo->full_name = r->opts.full_name ? r->opts.full_name :
+	    (r->fullname[0] ? r->fullname : NULL);
+	mo->force_from = r->cfg.from_header == CONFIG_FROM_FORCE;
+	mo->msgid_domain = r->cfg.domain ? r->cfg.domain : r->hostname;
+	mo->tmpdir = "/tmp";
+}
+
 /* Qualify and alias-expand one recipient into the envelope. */
 static int
 add_recipient(struct run *r, struct aliases *al, struct envelope *env,
@@ -724,14 +739,7 @@ mode_submit(struct run *r)
 		if ((fd = scratch_open(&e)) == -1)
 			die(&e);
 	}
-	memset(&mo, 0, sizeof(mo));
-	mo.domain = r->cfg.domain;
-	mo.sender = env.sender;
-	mo.full_name = r->opts.full_name ? r->opts.full_name :
-	    (r->fullname[0] ? r->fullname : NULL);
-	mo.force_from = r->cfg.from_header == CONFIG_FROM_FORCE;
-	mo.msgid_domain = r->cfg.domain ? r->cfg.domain : r->hostname;
-	mo.tmpdir = "/tmp";
+	message_opts(r, &env, &mo);
 	if (msg_write(m, in, fd, &mo, &st, &e) == -1) {
 		if (sp != NULL)
 			queue_spool_abort(q, sp);
@@ -911,13 +919,7 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 			err_set(&e, ERR_SOFTWARE, "out of memory");
 		goto bad;
 	}
-	memset(&mo, 0, sizeof(mo));
-	mo.domain = r->cfg.domain;
-	mo.sender = env->sender;
-	mo.full_name = r->fullname[0] ? r->fullname : NULL;
-	mo.force_from = r->cfg.from_header == CONFIG_FROM_FORCE;
-	mo.msgid_domain = r->cfg.domain ? r->cfg.domain : r->hostname;
-	mo.tmpdir = "/tmp";
+	message_opts(r, env, &mo);
 	if (msg_write(m, in, fd, &mo, &st, &e) == -1)
 		goto bad;
 	msg_free(m);

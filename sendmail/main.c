@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -849,6 +850,35 @@ reply(int *code, char *text, size_t len, int c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The enhanced status code (RFC 3463) of the smarthost's reply quoted in
+ * msg, if its class is cls ('4' or '5'); else dflt.
+ */
+static const char *
+enhanced_code(const char *msg, char cls, const char *dflt, char *out,
+    size_t len)
+{
+	const char	*p;
+	size_t		 n;
+
+	for (p = msg; (p = strchr(p, cls)) != NULL; p++) {
+		/* "NNN C.S.D " */
+		if (p != msg && p[-1] != ' ')
+			continue;
+		if (!isdigit((unsigned char)p[1]) ||
+		    !isdigit((unsigned char)p[2]) || p[3] != ' ' ||
+		    p[4] != cls || p[5] != '.')
+			continue;
+		n = strspn(p + 4, "0123456789.");
+		if (n >= 5 && n < len && p[4 + n] == ' ') {
+			memcpy(out, p + 4, n);
+			out[n] = '\0';
+			return out;
+		}
+	}
+	return dflt;
+}
+
 static int
 serve_mail(void *arg, struct envelope *env, const char *addr, int *code,
     char *text, size_t len)
@@ -904,6 +934,7 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 	struct msg_stats	 st;
 	struct outcome		 o;
 	struct err		 e;
+	char			 esc[16];
 	int			 fd;
 
 	(void)size;
@@ -945,10 +976,12 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 		    "refused, a report goes to the sender: %s", o.e.msg);
 		return 0;
 	case EX_UNAVAILABLE:
-		reply(code, text, len, 554, "5.0.0 %s", o.e.msg);
+		reply(code, text, len, 554, "%s %s", enhanced_code(o.e.msg,
+		    '5', "5.0.0", esc, sizeof(esc)), o.e.msg);
 		return -1;
 	default:
-		reply(code, text, len, 451, "4.3.0 %s", o.e.msg);
+		reply(code, text, len, 451, "%s %s", enhanced_code(o.e.msg,
+		    '4', "4.3.0", esc, sizeof(esc)), o.e.msg);
 		return -1;
 	}
 bad:

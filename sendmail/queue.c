@@ -92,6 +92,15 @@
  * in) and their DSN queued, and only then is the entry updated or removed,
  * so a crash repeats a DSN rather than losing it.
  *
+ * EXPIRY: an entry past [queue] lifetime is due whatever its next attempt
+ * says; it gets one last attempt, and whatever is still undelivered then
+ * fails (failed/ and a DSN, as above).  Once the deliverer can send no
+ * more (its more() says 0: the smarthost is unreachable), the run keeps
+ * scanning, oldest first and under the same lock, but only to expire the
+ * entries past lifetime, without that last attempt; their DSNs wait in q/
+ * for the smarthost like any message.  Such an expiry counts toward
+ * max_entries.
+ *
  * THE DUPLICATE WINDOW: between the smarthost's final 250 and the rename
  * or unlink of the control file, the entry on disk still says "not sent";
  * a crash there means the next run sends the message again to the
@@ -138,6 +147,7 @@
 #define ID_TRIES	16
 #define TIME_MAX	((uint64_t)1 << 40)	/* sane Unix seconds */
 #define SIZE_MAX_Q	((uint64_t)1 << 50)
+#define EXPIRED_TEXT	"delivery time expired"
 
 struct queue {
 	char	*dir;
@@ -1777,11 +1787,18 @@ entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
 			if (r->state != RCPT_PENDING &&
 			    r->state != RCPT_DEFERRED)
 				continue;
-			snprintf(why, sizeof(why), "delivery time expired "
-			    "(%s)", r->reply != NULL ? r->reply :
-			    qe->last_error != NULL ? qe->last_error :
-			    "never attempted");
-			(void)envelope_set_reply(r, why);
+			/*
+			 * An earlier expiry whose failure could not be
+			 * recorded left its reply: do not wrap it again.
+			 */
+			if (r->reply == NULL || strncmp(r->reply,
+			    EXPIRED_TEXT, sizeof(EXPIRED_TEXT) - 1) != 0) {
+				snprintf(why, sizeof(why), EXPIRED_TEXT " (%s)",
+				    r->reply != NULL ? r->reply :
+				    qe->last_error != NULL ? qe->last_error :
+				    "never attempted");
+				(void)envelope_set_reply(r, why);
+			}
 			r->state = RCPT_FAILED;
 		}
 	}
@@ -1806,7 +1823,9 @@ entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
 		if (entry_remove(q, qe->id, e) == -1)
 			return -1;
 		status = expired ? "expired" : nfail > 0 ? "failed" : "sent";
-		if (nfail == 0 && st != NULL)
+		if (expired && st != NULL)
+			st->expired++;
+		else if (nfail == 0 && st != NULL)
 			st->sent++;
 	} else {
 		qe->next_attempt = now + (time_t)queue_backoff(p->retry,
@@ -1828,8 +1847,13 @@ entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
 	return 0;
 }
 
+/*
+ * Try one entry whose lock we hold, then record the outcome.  Without
+ * deliver, nothing is sent: the entry only expires (the caller has checked
+ * that it is past its lifetime), as when the smarthost cannot be reached.
+ */
 static int
-attempt(struct queue *q, struct queue_entry *qe, int datafd,
+attempt(struct queue *q, struct queue_entry *qe, int datafd, int deliver,
     const struct queue_params *p, const struct queue_deliverer *d,
     struct queue_stats *st, struct err *e)
 {
@@ -1843,7 +1867,7 @@ attempt(struct queue *q, struct queue_entry *qe, int datafd,
 	for (i = 0; i < qe->env.nrcpts; i++)
 		before[i] = qe->env.rcpts[i].state;
 	err_clear(&de);
-	if (count_left(&qe->env) > 0) {
+	if (deliver && count_left(&qe->env) > 0) {
 		(void)lseek(datafd, 0, SEEK_SET);
 		rc = d->deliver(d->arg, &qe->env, datafd, qe->size, &de);
 		crash("run:after-deliver");
@@ -1851,7 +1875,7 @@ attempt(struct queue *q, struct queue_entry *qe, int datafd,
 		qe->attempts++;
 		set_last_error(qe, &de, rc);
 	}
-	if (st != NULL)
+	if (deliver && st != NULL)
 		st->due++;
 	rc = entry_settle(q, qe, datafd, before, p, d, st, e);
 	free(before);
@@ -1910,18 +1934,21 @@ lock_data(struct queue *q, const char *id, int *locked, struct stat *st)
 
 /*
  * One entry whose data file is open and locked as datafd.  Reads the
- * control file only now, so the state seen is the latest.
+ * control file only now, so the state seen is the latest.  expire_only:
+ * the deliverer can send nothing more (its more() said 0), so an entry
+ * past its lifetime expires without a last attempt and any other is left
+ * alone.  *tried: the entry was attempted or expired.
  */
 static int
 process_locked(struct queue *q, const char *id, int datafd,
     const struct stat *dst, const struct queue_params *p, int force,
-    const struct queue_deliverer *d, struct queue_stats *st, int *tried,
-    struct err *e)
+    int expire_only, const struct queue_deliverer *d,
+    struct queue_stats *st, int *tried, struct err *e)
 {
 	struct queue_entry	qe;
 	struct err		pe;
 	char			name[QUEUE_ID_SIZE + 8];
-	int			rc;
+	int			rc, past;
 	time_t			now = now_of(p);
 
 	*tried = 0;
@@ -1943,13 +1970,14 @@ process_locked(struct queue *q, const char *id, int datafd,
 		move_aside(q, id, &pe, d, st);
 		return 0;
 	}
-	if (!force && qe.next_attempt > now &&
-	    now < qe.created + (time_t)p->lifetime) {
+	past = now >= qe.created + (time_t)p->lifetime;
+	if ((expire_only && !past) ||
+	    (!force && qe.next_attempt > now && !past)) {
 		queue_entry_free(&qe);
 		return 0;
 	}
 	*tried = 1;
-	rc = attempt(q, &qe, datafd, p, d, st, e);
+	rc = attempt(q, &qe, datafd, !expire_only, p, d, st, e);
 	queue_entry_free(&qe);
 	return rc;
 }
@@ -2095,7 +2123,7 @@ queue_run(struct queue *q, const struct queue_params *p,
 	struct stat		 sb;
 	char			 id[QUEUE_ID_SIZE], ctl[QUEUE_ID_SIZE + 8];
 	size_t			 i, done = 0;
-	int			 fd, locked, tried, rc = 0;
+	int			 fd, locked, tried, expire_only, rc = 0;
 	struct err		 pe;
 
 	if (st == NULL)
@@ -2114,8 +2142,13 @@ queue_run(struct queue *q, const struct queue_params *p,
 		st->entries++;
 		if (p->max_entries != 0 && done >= p->max_entries)
 			continue;
-		if (d->more != NULL && !d->more(d->arg))
-			continue;
+		/*
+		 * Once the deliverer can send no more (the smarthost is
+		 * unreachable), keep going, but only to expire what is past
+		 * its lifetime: that needs no smarthost, and its DSN waits
+		 * in the queue like any other message.
+		 */
+		expire_only = d->more != NULL && !d->more(d->arg);
 		if ((fd = lock_data(q, id, &locked, &sb)) == -1) {
 			if (locked) {
 				st->locked++;
@@ -2131,8 +2164,8 @@ queue_run(struct queue *q, const struct queue_params *p,
 			}
 			continue;
 		}
-		rc = process_locked(q, id, fd, &sb, p, p->force, d, st, &tried,
-		    e);
+		rc = process_locked(q, id, fd, &sb, p, p->force, expire_only,
+		    d, st, &tried, e);
 		close(fd);
 		if (tried)
 			done++;
@@ -2159,7 +2192,8 @@ queue_spool_deliver(struct queue *q, struct queue_spool *s,
 		return err_set(e, ERR_SOFTWARE, "queue: spool not queued");
 	if (fstat(s->fd, &sb) == -1)
 		return err_set(e, ERR_IO, "queue: stat: %s", strerror(errno));
-	return process_locked(q, s->id, s->fd, &sb, p, 1, d, st, &tried, e);
+	return process_locked(q, s->id, s->fd, &sb, p, 1, 0, d, st, &tried,
+	    e);
 }
 
 int

@@ -97,7 +97,8 @@ struct queue_params {
 	unsigned	 retry_max;	/* the delay doubles up to this */
 	unsigned	 lifetime;	/* then the message fails for good */
 	int		 force;		/* ignore next-attempt times */
-	size_t		 max_entries;	/* deliver at most this many; 0: all */
+	size_t		 max_entries;	/* handle at most this many: tried
+					   or expired (queue_run); 0: all */
 	int		 no_dsn;	/* never queue a DSN */
 	int		 dsn_on_submit;	/* queue_spool_settle() queues DSNs too */
 	const char	*hostname;	/* Reporting-MTA, DSN From/Message-ID */
@@ -113,11 +114,14 @@ struct queue_params {
  * takes the outcome of *e: permanent (FAILED) for ERR_UNAVAILABLE,
  * ERR_DATA and ERR_NOUSER, temporary (DEFERRED) for anything else.
  *
- * more() (optional): 0 stops the run after the current entry, e.g. because
- * the smarthost cannot be reached; the other entries stay as they are.
+ * more() (optional), asked before each entry: 0 means deliver() can send
+ * nothing more, e.g. because the smarthost cannot be reached.  The run
+ * then goes on only to expire the entries past their lifetime (failed/
+ * and a DSN, which waits in the queue; deliver() is not called for them);
+ * the others stay as they are.
  * report() (optional): one call per entry handled, for the log line; status
- * is "sent", "deferred", "failed", "expired" or "malformed", detail the
- * last error or NULL.
+ * is "sent", "deferred", "failed", "expired" (past lifetime, whether or not
+ * a last attempt was made) or "malformed", detail the last error or NULL.
  */
 struct queue_deliverer {
 	void	*arg;
@@ -130,11 +134,12 @@ struct queue_deliverer {
 
 struct queue_stats {
 	size_t	 entries;	/* control files seen */
-	size_t	 due;		/* tried */
+	size_t	 due;		/* tried: deliver() was called for them */
 	size_t	 locked;	/* skipped: another process holds them */
 	size_t	 sent;		/* finished: every recipient accepted */
 	size_t	 deferred;	/* kept for a retry */
 	size_t	 failed;	/* moved to (or copied into) failed/ */
+	size_t	 expired;	/* of those, past lifetime; not in sent */
 	size_t	 dsn;		/* DSNs queued */
 	size_t	 malformed;	/* moved aside as failed/ID.bad */
 	size_t	 cleaned;	/* orphan files of crashed processes removed */
@@ -212,10 +217,16 @@ void	queue_spool_close(struct queue *q, struct queue_spool *s);
  * Run the queue once: remove the files of crashed processes, then for
  * each entry in q/ that is due (or p->force, or past lifetime) and not
  * locked by another process: lock it, deliver it through d, record each
- * recipient's outcome.  Entries are tried oldest first, at most
- * p->max_entries of them.  A malformed entry is moved aside and counted.
- * Returns -1 only when the queue cannot be read or an update cannot be
- * written (ERR_IO); the run then stops.
+ * recipient's outcome; past lifetime, what is still undelivered after
+ * that attempt fails (failed/, a DSN).  Once d->more() says 0 the
+ * remaining entries get no attempt, but those past lifetime still expire.
+ * Entries are handled oldest first, at most p->max_entries of them: an
+ * entry expired without an attempt counts toward that bound like a tried
+ * one (each costs a failed/ record and a DSN commit, several fsyncs), so a
+ * bounded run such as the self-drain stays bounded; entries not due are
+ * not counted.  A malformed entry is moved aside and counted.  Returns -1
+ * only when the queue cannot be read or an update cannot be written
+ * (ERR_IO); the run then stops.
  */
 int	queue_run(struct queue *q, const struct queue_params *p,
 	    const struct queue_deliverer *d, struct queue_stats *st,

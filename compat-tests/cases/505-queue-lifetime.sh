@@ -7,10 +7,12 @@
 #          B: postern -C down.ini -f '<>' tempfail2@example.org
 #          (both queued, exit 0); 2 s later `postern -C up.ini -q` (both get
 #          450 again and are now past their lifetime), then -q once more.
-#          C: in a second queue, -f sender2@example.org c@example.org with
-#          the smarthost down all along: `postern -C down2.ini -q` expires
-#          it while down (the DSN waits in the queue), then
-#          `postern -C up2.ini -q` sends the DSN.
+#          C and D: in a second queue, -f sender2@example.org c@example.org
+#          and -f sender3@example.org d@example.org with the smarthost down
+#          all along: `postern -C down2.ini -q` expires both while down
+#          (the first connection fails, the run still expires the second
+#          without trying it; both DSNs wait in the queue), then
+#          `postern -C up2.ini -q` sends both DSNs.
 # expect:  A and B end in failed/ (ID.ctl says failed, "delivery time
 #          expired"), -bp shows them under "Failed permanently", q/ empty.
 #          sender@example.org receives one DSN: Return-Path <>, From
@@ -18,10 +20,11 @@
 #          a text/plain part, a message/delivery-status part (Reporting-MTA,
 #          Final-Recipient: rfc822; tempfail1@example.org, Action: failed,
 #          Status: 4.4.7) and the original headers (text/rfc822-headers).
-#          Nothing is sent for B (null sender).  C: after the down run the
-#          DSN is queued (mailq lists it, from <>), after the up run
-#          sender2@example.org has it and c@example.org nothing.  Postfix
-#          received exactly the two DSNs.
+#          Nothing is sent for B (null sender).  C and D: after the down run
+#          both are in failed/ ("delivery time expired") and their two DSNs
+#          are queued (mailq lists them, from <>); after the up run
+#          sender2@ and sender3@example.org each have theirs and c@ and
+#          d@example.org nothing.  Postfix received exactly the three DSNs.
 
 . "$TOP/compat-tests/lib/queue.sh"
 queue_confs plain queue.lifetime=1s queue.retry=1s
@@ -43,6 +46,10 @@ up2=$(conf_variant up2 plain "queue.dir=$Q2" queue.lifetime=1s)
 printf 'Subject: m505-C\n\nbody C\n' |
     expect_exit 0 postern -C "$down2" -f sender2@example.org c@example.org
 expect_stderr_line '^postern: queued '
+printf 'Subject: m505-D\n\nbody D\n' |
+    expect_exit 0 postern -C "$down2" -f sender3@example.org d@example.org
+expect_stderr_line '^postern: queued '
+[ "$(q_entries "$Q2")" = 2 ] || fail "q2: $(q_entries "$Q2") entries queued, want C and D"
 
 sleep 2.1
 
@@ -91,23 +98,43 @@ grep -q '^Subject: m505-A$' dsn.txt || fail "original headers not included"
 [ "$(maildir_count)" = 1 ] || fail "$(maildir_count) messages delivered, want the one DSN"
 [ "$(q_entries)" = 0 ] || fail "the DSN is still queued"
 
-# --- C: expires while the smarthost is still down; the DSN waits
+# --- C and D: both expire while the smarthost is still down; the DSNs wait
 expect_exit 0 postern -C "$down2" -q
-[ "$(find "$Q2/failed" -name '*.ctl' | wc -l)" = 1 ] || fail "C not in failed/"
-[ "$(q_entries "$Q2")" = 1 ] || fail "q2: $(q_entries "$Q2") entries, want the DSN"
+[ "$(find "$Q2/failed" -name '*.ctl' | wc -l)" = 2 ] ||
+    fail "q2 failed/ holds $(q_files "$Q2" failed), want C and D"
+for f in "$Q2"/failed/*.ctl; do
+	grep -q 'delivery time expired' "$f" || fail "$f: no expiry recorded"
+	grep -q '^s 1:F$' "$f" || fail "$f: recipient not failed"
+done
+grep -q '^r 13:c@example.org$' "$Q2"/failed/*.ctl || fail "C not in failed/"
+grep -q '^r 13:d@example.org$' "$Q2"/failed/*.ctl || fail "D not in failed/"
+[ "$(q_entries "$Q2")" = 2 ] || fail "q2: $(q_entries "$Q2") entries, want the two DSNs"
+for ctl in "$Q2"/q/*.ctl; do
+	grep -q '^S 0:$' "$ctl" || fail "$ctl: a queued entry is not a DSN"
+done
 expect_exit 0 postern -C "$down2" -bp
 expect_stdout '^[0-9A-F]{24} +[0-9]+ +[0-9]+s +<>$'
 expect_stdout '^    <sender2@example.org> '
+expect_stdout '^    <sender3@example.org> '
+expect_stdout '^    <c@example.org> failed: delivery time expired'
+expect_stdout '^    <d@example.org> failed: delivery time expired'
 expect_exit 0 postern -C "$up2" -q
 m2=$(msg_file_for sender2@example.org)
 expect_header "$m2" Return-Path '^<>$'
 expect_header "$m2" Content-Type 'report-type=delivery-status'
 grep -q '^Final-Recipient: rfc822; c@example.org' <(tr -d '\r' <"$m2") || fail "C's DSN lacks Final-Recipient"
-[ "$(q_entries "$Q2")" = 0 ] || fail "C's DSN still queued"
+grep -q '^Status: 4\.4\.7$' <(tr -d '\r' <"$m2") || fail "C's DSN Status is not 4.4.7"
+m3=$(msg_file_for sender3@example.org)
+expect_header "$m3" Return-Path '^<>$'
+expect_header "$m3" Content-Type 'report-type=delivery-status'
+grep -q '^Final-Recipient: rfc822; d@example.org' <(tr -d '\r' <"$m3") || fail "D's DSN lacks Final-Recipient"
+grep -q '^Status: 4\.4\.7$' <(tr -d '\r' <"$m3") || fail "D's DSN Status is not 4.4.7"
+! grep -q 'c@example.org' <(tr -d '\r' <"$m3") || fail "D's DSN mentions C"
+[ "$(q_entries "$Q2")" = 0 ] || fail "q2: the DSNs are still queued"
 
 sleep 0.3
-[ "$(maildir_count)" = 2 ] || fail "$(maildir_count) messages delivered, want the two DSNs"
-[ "$(pf_received)" = 2 ] || fail "Postfix received $(pf_received), want the two DSNs"
-if grep -l -e m505-B -e 'Delivered-To: c@example.org' "$MAILDIR"/new/* "$MAILDIR"/cur/* 2>/dev/null | grep -q .; then
-	fail "something was delivered for B or to c@example.org"
+[ "$(maildir_count)" = 3 ] || fail "$(maildir_count) messages delivered, want the three DSNs"
+[ "$(pf_received)" = 3 ] || fail "Postfix received $(pf_received), want the three DSNs"
+if grep -l -e m505-B -e 'Delivered-To: c@example.org' -e 'Delivered-To: d@example.org' "$MAILDIR"/new/* "$MAILDIR"/cur/* 2>/dev/null | grep -q .; then
+	fail "something was delivered for B or to c@ or d@example.org"
 fi

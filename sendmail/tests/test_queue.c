@@ -181,6 +181,9 @@ other_entry(const struct tq *t, const char *skip, char *id)
 struct fake {
 	int	 calls;
 	int	 down;
+	int	 unreachable;	/* a "connection" failed: more() says 0 */
+	int	 reports;	/* report() calls */
+	int	 expired;	/* of those, status "expired" */
 	int	 offered;	/* recipients offered over all calls */
 	char	 seen[16][64];
 	char	 body[256];
@@ -196,9 +199,11 @@ fake_deliver(void *arg, struct envelope *env, int datafd, off_t size,
 	ssize_t		 n;
 
 	f->calls++;
-	if (f->down)
+	if (f->down) {
+		f->unreachable = 1;
 		return err_set(e, ERR_TEMP, "connect to smarthost: "
 		    "Connection refused");
+	}
 	n = pread(datafd, f->body, sizeof(f->body) - 1, 0);
 	f->body[n > 0 ? n : 0] = '\0';
 	assert_int_equal((off_t)n, size < (off_t)sizeof(f->body) - 1 ?
@@ -240,6 +245,28 @@ fake_deliverer(struct fake *f)
 	d.arg = f;
 	d.deliver = fake_deliver;
 	return d;
+}
+
+/* As main.c's delivery_more(): nothing more once a connection failed. */
+static int
+fake_more(void *arg)
+{
+	const struct fake	*f = arg;
+
+	return !f->unreachable;
+}
+
+static void
+fake_report(void *arg, const struct queue_entry *qe, const char *status,
+    const char *detail)
+{
+	struct fake	*f = arg;
+
+	(void)qe;
+	(void)detail;
+	f->reports++;
+	if (strcmp(status, "expired") == 0)
+		f->expired++;
 }
 
 static void
@@ -994,6 +1021,169 @@ test_run_lifetime(void **state)
 	tq_close(&t);
 }
 
+/* Rewrite q/ID.ctl with another creation time. */
+static void
+set_created(struct tq *t, const char *id, time_t created)
+{
+	struct queue_entry	qe;
+	struct buf		b;
+	struct err		e;
+	char			path[PATH_MAX];
+	int			fd;
+
+	assert_int_equal(read_entry(t, "q", id, &qe), 0);
+	qe.created = created;
+	qe.next_attempt = created;
+	buf_init(&b, QUEUE_CTL_MAX);
+	assert_int_equal(queue_ctl_format(&qe, &b, &e), 0);
+	snprintf(path, sizeof(path), "%s/q/%s.ctl", t->dir, id);
+	assert_true((fd = open(path, O_WRONLY | O_TRUNC)) != -1);
+	assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+	close(fd);
+	buf_free(&b);
+	queue_entry_free(&qe);
+}
+
+/*
+ * Four entries, oldest first: A, Y (young), B, C.  A, B and C are past
+ * lifetime with the smarthost down; Y is not.
+ */
+static void
+expiry_setup(struct tq *t, struct queue_params *p, char ids[4][QUEUE_ID_SIZE])
+{
+	static const char *const r[] = { "tmp@example.net", NULL };
+	int	i;
+
+	tq_open(t);
+	params(p);
+	p->now = time(NULL) + p->lifetime + 1;
+	for (i = 0; i < 4; i++)
+		submit(t, "alice@example.com", r, ids[i]);
+	set_created(t, ids[1], p->now - 60);
+}
+
+/* DSNs in q/: entries from the null sender to alice. */
+static int
+count_dsns(const struct tq *t)
+{
+	struct queue_entry	 qe;
+	char			 path[PATH_MAX], id[QUEUE_ID_SIZE];
+	DIR			*dp;
+	struct dirent		*de;
+	int			 n = 0;
+
+	snprintf(path, sizeof(path), "%s/q", t->dir);
+	assert_non_null(dp = opendir(path));
+	while ((de = readdir(dp)) != NULL) {
+		if (strlen(de->d_name) != QUEUE_ID_LEN + 4 ||
+		    strcmp(de->d_name + QUEUE_ID_LEN, ".ctl") != 0)
+			continue;
+		memcpy(id, de->d_name, QUEUE_ID_LEN);
+		id[QUEUE_ID_LEN] = '\0';
+		assert_int_equal(read_entry(t, "q", id, &qe), 0);
+		if (qe.env.sender[0] == '\0' && qe.env.nrcpts == 1 &&
+		    strcmp(qe.env.rcpts[0].addr, "alice@example.com") == 0)
+			n++;
+		queue_entry_free(&qe);
+	}
+	closedir(dp);
+	return n;
+}
+
+/*
+ * The smarthost is down: the first attempt fails and more() says 0.  The
+ * run goes on to expire every entry past lifetime, without an attempt,
+ * and leaves the young one alone.
+ */
+static void
+test_run_expire_unreachable(void **state)
+{
+	struct tq		t;
+	struct queue_params	p;
+	struct queue_stats	st;
+	struct queue_deliverer	d;
+	struct queue_entry	qe;
+	struct fake		f;
+	struct err		e;
+	char			ids[4][QUEUE_ID_SIZE];
+	int			i;
+
+	(void)state;
+	expiry_setup(&t, &p, ids);
+	d = fake_deliverer(&f);
+	d.more = fake_more;
+	d.report = fake_report;
+	f.down = 1;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(f.calls, 1);		/* A only */
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.due, 1);
+	assert_int_equal(st.expired, 3);
+	assert_int_equal(st.failed, 3);
+	assert_int_equal(st.dsn, 3);
+	assert_int_equal(st.sent, 0);
+	assert_int_equal(st.deferred, 0);
+	assert_int_equal(f.reports, 3);
+	assert_int_equal(f.expired, 3);
+	assert_int_equal(count(&t, "failed", ".ctl"), 3);
+	assert_int_equal(count(&t, "failed", ".data"), 3);
+	for (i = 0; i < 4; i++) {
+		if (i == 1)
+			continue;
+		assert_int_equal(read_entry(&t, "failed", ids[i], &qe), 0);
+		assert_int_equal(qe.env.rcpts[0].state, RCPT_FAILED);
+		assert_non_null(strstr(qe.env.rcpts[0].reply,
+		    "delivery time expired"));
+		queue_entry_free(&qe);
+	}
+	/* A was tried, B and C were not. */
+	assert_int_equal(read_entry(&t, "failed", ids[0], &qe), 0);
+	assert_int_equal(qe.attempts, 1);
+	queue_entry_free(&qe);
+	assert_int_equal(read_entry(&t, "failed", ids[3], &qe), 0);
+	assert_int_equal(qe.attempts, 0);
+	assert_non_null(strstr(qe.env.rcpts[0].reply, "never attempted"));
+	queue_entry_free(&qe);
+	/* Y is untouched; the three DSNs wait in q/. */
+	assert_int_equal(read_entry(&t, "q", ids[1], &qe), 0);
+	assert_int_equal(qe.attempts, 0);
+	assert_int_equal(qe.env.rcpts[0].state, RCPT_PENDING);
+	queue_entry_free(&qe);
+	assert_int_equal(count(&t, "q", ".ctl"), 4);
+	assert_int_equal(count_dsns(&t), 3);
+	tq_close(&t);
+}
+
+/* Expiry without an attempt counts toward max_entries. */
+static void
+test_run_expire_max_entries(void **state)
+{
+	struct tq		t;
+	struct queue_params	p;
+	struct queue_stats	st;
+	struct queue_deliverer	d;
+	struct fake		f;
+	struct err		e;
+	char			ids[4][QUEUE_ID_SIZE];
+
+	(void)state;
+	expiry_setup(&t, &p, ids);
+	d = fake_deliverer(&f);
+	d.more = fake_more;
+	d.report = fake_report;
+	f.down = 1;
+	p.max_entries = 2;	/* A (tried, expired) and B; Y not counted */
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(st.expired, 2);
+	assert_int_equal(f.expired, 2);
+	assert_int_equal(count(&t, "failed", ".ctl"), 2);
+	/* C waits for the next run: Y, C and the two DSNs. */
+	assert_int_equal(count(&t, "q", ".ctl"), 4);
+	assert_int_equal(count_dsns(&t), 2);
+	tq_close(&t);
+}
+
 static void
 test_run_permanent(void **state)
 {
@@ -1490,6 +1680,8 @@ main(void)
 		cmocka_unit_test(test_run_tempfail_backoff),
 		cmocka_unit_test(test_run_partial),
 		cmocka_unit_test(test_run_lifetime),
+		cmocka_unit_test(test_run_expire_unreachable),
+		cmocka_unit_test(test_run_expire_max_entries),
 		cmocka_unit_test(test_run_permanent),
 		cmocka_unit_test(test_run_null_sender_no_dsn),
 		cmocka_unit_test(test_run_notify_never),

@@ -1025,7 +1025,11 @@ fail:
 	    strerror(save));
 }
 
-/* Read a control file, bounded.  1: it does not exist. */
+/*
+ * Read a control file, bounded.  1: it does not exist.  -1 with ERR_DATA
+ * when it is malformed, ERR_IO or ERR_SOFTWARE when it could not be read
+ * now (the entry itself may be fine).
+ */
 static int
 read_ctl(int dirfd, const char *name, struct queue_entry *qe,
     struct err *e)
@@ -1042,8 +1046,12 @@ read_ctl(int dirfd, const char *name, struct queue_entry *qe,
 	if (fd == -1) {
 		if (errno == ENOENT)
 			return 1;
-		return err_set(e, ERR_DATA, "open %s: %s", name,
-		    strerror(errno));
+		/*
+		 * A symbolic link is never ours; anything else (EMFILE,
+		 * EACCES, EIO) says nothing about the entry: try next time.
+		 */
+		return err_set(e, errno == ELOOP ? ERR_DATA : ERR_IO,
+		    "open %s: %s", name, strerror(errno));
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > QUEUE_CTL_MAX) {
@@ -1061,7 +1069,7 @@ read_ctl(int dirfd, const char *name, struct queue_entry *qe,
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			rc = err_set(e, ERR_DATA, "read %s: %s", name,
+			rc = err_set(e, ERR_IO, "read %s: %s", name,
 			    strerror(errno));
 			goto out;
 		}
@@ -1558,7 +1566,10 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 
 		if (r->state != RCPT_FAILED || before[i] == RCPT_FAILED)
 			continue;
-		status_of(r->reply, expired, status, sizeof(status));
+		/* One refused for good in the last attempt keeps its 5.x.x. */
+		status_of(r->reply, expired && r->reply != NULL &&
+		    strncmp(r->reply, EXPIRED_TEXT,
+		    sizeof(EXPIRED_TEXT) - 1) == 0, status, sizeof(status));
 		clean_line(r->reply != NULL ? r->reply : "failed", line,
 		    900);
 		dsn_printf(&w, "\r\nFinal-Recipient: %s; %s\r\n",
@@ -1907,21 +1918,31 @@ move_aside(struct queue *q, const char *id, const struct err *why,
 	report(d, &qe, "malformed", why->msg);
 }
 
-/* Open and lock q/ID.data.  -1: gone or locked (*locked says which). */
+/*
+ * Open and lock q/ID.data.  -1 with *locked: LOCK_HELD (another process
+ * has it), LOCK_ERROR (a local error such as EMFILE or ENOLCK: nothing is
+ * known about the entry) or LOCK_NONE (missing, a symbolic link or not a
+ * regular file).
+ */
+enum { LOCK_NONE = 0, LOCK_HELD, LOCK_ERROR };
+
 static int
 lock_data(struct queue *q, const char *id, int *locked, struct stat *st)
 {
 	char	name[QUEUE_ID_SIZE + 8];
 	int	fd;
 
-	*locked = 0;
+	*locked = LOCK_NONE;
 	ename(name, sizeof(name), id, ".data");
 	fd = openat(q->qfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
-	if (fd == -1)
+	if (fd == -1) {
+		if (errno != ENOENT && errno != ELOOP)
+			*locked = LOCK_ERROR;
 		return -1;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		*locked = errno == EWOULDBLOCK;
+		*locked = errno == EWOULDBLOCK ? LOCK_HELD : LOCK_ERROR;
 		close(fd);
 		return -1;
 	}
@@ -1965,8 +1986,8 @@ process_locked(struct queue *q, const char *id, int datafd,
 		    (long long)qe.size);
 	if (rc == -1) {
 		queue_entry_free(&qe);
-		if (pe.cls == ERR_SOFTWARE)
-			return 0;	/* out of memory: try next time */
+		if (pe.cls != ERR_DATA)
+			return 0;	/* out of memory, EMFILE: next time */
 		move_aside(q, id, &pe, d, st);
 		return 0;
 	}
@@ -2150,10 +2171,10 @@ queue_run(struct queue *q, const struct queue_params *p,
 		 */
 		expire_only = d->more != NULL && !d->more(d->arg);
 		if ((fd = lock_data(q, id, &locked, &sb)) == -1) {
-			if (locked) {
+			if (locked == LOCK_HELD)
 				st->locked++;
+			if (locked != LOCK_NONE)
 				continue;
-			}
 			/* No data file: gone meanwhile, or broken. */
 			ename(ctl, sizeof(ctl), id, ".ctl");
 			if (faccessat(q->qfd, ctl, F_OK,

@@ -1021,6 +1021,41 @@ test_run_lifetime(void **state)
 	tq_close(&t);
 }
 
+/*
+ * Past lifetime, the last attempt refuses one recipient for good and
+ * defers the other: the DSN gives 5.1.1 for the first, 4.4.7 (expired)
+ * for the second.
+ */
+static void
+test_run_lifetime_mixed_status(void **state)
+{
+	static const char *const r[] = { "bad@example.net", "tmp@example.net",
+	    NULL };
+	struct tq		t;
+	struct queue_params	p;
+	struct queue_stats	st;
+	struct queue_deliverer	d;
+	struct fake		f;
+	struct err		e;
+	char			id[QUEUE_ID_SIZE];
+
+	(void)state;
+	tq_open(&t);
+	params(&p);
+	d = fake_deliverer(&f);
+	d.report = fake_report;
+	submit(&t, "alice@example.com", r, id);
+	p.now = time(NULL) + p.lifetime + 1;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(st.expired, 1);
+	assert_int_equal(f.expired, 1);
+	assert_int_equal(st.dsn, 1);
+	check_dsn(&t, id, "alice@example.com", "bad@example.net", "5.1.1");
+	check_dsn(&t, id, "alice@example.com", "tmp@example.net", "4.4.7");
+	tq_close(&t);
+}
+
 /* Rewrite q/ID.ctl with another creation time. */
 static void
 set_created(struct tq *t, const char *id, time_t created)
@@ -1680,6 +1715,7 @@ main(void)
 		cmocka_unit_test(test_run_tempfail_backoff),
 		cmocka_unit_test(test_run_partial),
 		cmocka_unit_test(test_run_lifetime),
+		cmocka_unit_test(test_run_lifetime_mixed_status),
 		cmocka_unit_test(test_run_expire_unreachable),
 		cmocka_unit_test(test_run_expire_max_entries),
 		cmocka_unit_test(test_run_permanent),

@@ -555,14 +555,21 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 	 */
 	p.dsn_on_submit = dsn_on_submit &&
 	    envelope_count(env, RCPT_FAILED) < env->nrcpts;
+	out = QUEUE_DISCARDED;
 	if (queue_spool_settle(q, sp, env, &e, &p, &out, &qe) == -1) {
-		/* Nothing promised for what was not sent. */
-		o->e = qe;
-		o->status = exit_code(qe.cls);
-		if (out != QUEUE_QUEUED) {
+		if (out == QUEUE_DISCARDED) {
+			/* Nothing was committed: nothing promised. */
+			o->e = qe;
+			o->status = exit_code(qe.cls);
 			queue_spool_close(q, sp);
 			return;
 		}
+		/*
+		 * The entry is committed; only the failed/ record or the DSN
+		 * for refused recipients could not be written.  Exiting 73/74
+		 * now would invite a resubmission, and a duplicate.
+		 */
+		log_warn("id=%s: %s", o->id, qe.msg);
 	}
 	o->queued = out == QUEUE_QUEUED;
 	if (o->status == EX_OK)
@@ -1075,9 +1082,9 @@ mode_queue(struct run *r)
 		delivery_close(&d);
 		if (r->opts.verbose)
 			fprintf(stderr, "postern: queue run: %zu entries, %zu "
-			    "sent, %zu deferred, %zu failed, %zu locked\n",
-			    st.entries, st.sent, st.deferred, st.failed,
-			    st.locked);
+			    "sent, %zu deferred, %zu failed (%zu expired), "
+			    "%zu locked\n", st.entries, st.sent, st.deferred,
+			    st.failed, st.expired, st.locked);
 		if (interval == 0)
 			break;
 		sleep((unsigned)interval);

@@ -700,6 +700,30 @@ outcome(struct envelope *env, struct err *e)
 	return 0;
 }
 
+/*
+ * MAIL was refused with CODE (SUM is its summary): every recipient still
+ * to do gets that result, and the transaction is reset.
+ */
+static int
+mail_refused(struct smtp_session *s, struct envelope *env, int code,
+    const char *sum, struct err *e)
+{
+	enum err_class	cls = class_of(code);
+	size_t		i;
+
+	for (i = 0; i < env->nrcpts; i++) {
+		struct rcpt *r = &env->rcpts[i];
+
+		if (r->state == RCPT_PENDING || r->state == RCPT_DEFERRED) {
+			r->state = cls == ERR_TEMP ? RCPT_DEFERRED :
+			    RCPT_FAILED;
+			envelope_set_reply(r, sum);
+		}
+	}
+	rset(s);
+	return err_set(e, cls, "sender refused: %s", sum);
+}
+
 int
 smtp_send(struct smtp_session *s, struct envelope *env, int datafd,
     off_t size, struct err *e)
@@ -708,7 +732,7 @@ smtp_send(struct smtp_session *s, struct envelope *env, int datafd,
 	char		 sum[450];
 	size_t		 i, nb, tried = 0, accepted = 0, next = 0;
 	int		 pipe = s->info.ext_pipelining, data_sent = 0;
-	int		 mail_read = 0;
+	int		 mail_read = 0, code;
 
 	if (s->state != SS_READY)
 		return err_set(e, ERR_TEMP, "SMTP session is not usable");
@@ -731,7 +755,8 @@ smtp_send(struct smtp_session *s, struct envelope *env, int datafd,
 	if (!pipe && (flush(s, e) == -1 || read_reply(s, e) == -1))
 		return -1;
 	if (!pipe && s->reply.code != 250)
-		goto mail_refused;
+		return mail_refused(s, env, s->reply.code,
+		    reply_summary(s, sum, sizeof(sum)), e);
 	mail_read = !pipe;
 
 	/* Recipients, in pipelined batches. */
@@ -774,11 +799,18 @@ smtp_send(struct smtp_session *s, struct envelope *env, int datafd,
 				return -1;
 			mail_read = 1;
 			if (s->reply.code != 250) {
-				/* Drain the RCPT and DATA replies. */
-				for (i = 0; i < nb + (size_t)data_sent; i++)
+				/*
+				 * Keep the MAIL reply: draining the RCPT and
+				 * DATA replies overwrites it, and after a 421
+				 * the server has closed, so there are none.
+				 */
+				code = s->reply.code;
+				reply_summary(s, sum, sizeof(sum));
+				for (i = 0; s->state == SS_READY &&
+				    i < nb + (size_t)data_sent; i++)
 					if (read_reply(s, e) == -1)
 						break;
-				goto mail_refused;
+				return mail_refused(s, env, code, sum, e);
 			}
 		}
 		for (i = 0; i < nb; i++) {
@@ -847,24 +879,6 @@ smtp_send(struct smtp_session *s, struct envelope *env, int datafd,
 		rset(s);
 	return outcome(env, e);
 
-mail_refused:
-	{
-		enum err_class cls = class_of(s->reply.code);
-
-		reply_summary(s, sum, sizeof(sum));
-		for (i = 0; i < env->nrcpts; i++) {
-			struct rcpt *r = &env->rcpts[i];
-
-			if (r->state == RCPT_PENDING ||
-			    r->state == RCPT_DEFERRED) {
-				r->state = cls == ERR_TEMP ? RCPT_DEFERRED :
-				    RCPT_FAILED;
-				envelope_set_reply(r, sum);
-			}
-		}
-		rset(s);
-		return err_set(e, cls, "sender refused: %s", sum);
-	}
 lost:
 	/* No final reply: the message may or may not have been taken. */
 	for (i = 0; i < env->nrcpts; i++)

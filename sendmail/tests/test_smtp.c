@@ -395,6 +395,47 @@ test_session_mail_tempfail(void **state)
 	envelope_free(&env);
 }
 
+/* 421 to a pipelined MAIL, then the server hangs up (smtp-sink -Q MAIL). */
+static const struct step mail_421[] = {
+	{ "EHLO", "250-peer\r\n250 PIPELINING\r\n" },
+	{ "MAIL FROM:<s@example.org>", NULL },
+	{ "RCPT TO:<a@example.org>", NULL },
+	{ "DATA", "421 4.3.2 shutting down\r\n" },
+	{ NULL, NULL }
+};
+
+static void
+test_session_mail_421_pipelined(void **state)
+{
+	struct smtp_session	*s;
+	struct envelope		 env;
+	struct config		 c;
+	struct err		 e;
+	unsigned		 port;
+	pid_t			 pid;
+	int			 fd;
+
+	(void)state;
+	pid = start_peer(mail_421, NULL, &port);
+	plain_config(&c, port);
+	envelope_init(&env);
+	envelope_set_sender(&env, "s@example.org", &e);
+	envelope_add_rcpt(&env, "a@example.org", &e);
+	assert_int_equal(smtp_open(&s, &c, NULL, 0, &e), 0);
+	fd = spool("x\r\n");
+	assert_int_equal(smtp_send(s, &env, fd, 3, &e), -1);
+	assert_int_equal(e.cls, ERR_TEMP);
+	/* The reason is the 421, not the lost connection after it. */
+	assert_non_null(strstr(e.msg, "421 4.3.2 shutting down"));
+	assert_int_equal(env.rcpts[0].state, RCPT_DEFERRED);
+	assert_non_null(strstr(env.rcpts[0].reply, "421 4.3.2"));
+	assert_false(smtp_usable(s));
+	smtp_close(s);
+	close(fd);
+	assert_int_equal(peer_status(pid), 0);
+	envelope_free(&env);
+}
+
 static const struct step no_starttls[] = {
 	{ "EHLO", "250-peer\r\n250 AUTH PLAIN\r\n" },
 	{ NULL, NULL }
@@ -431,6 +472,7 @@ main(void)
 		cmocka_unit_test(test_session_pipelined),
 		cmocka_unit_test(test_session_helo),
 		cmocka_unit_test(test_session_mail_tempfail),
+		cmocka_unit_test(test_session_mail_421_pipelined),
 		cmocka_unit_test(test_session_no_starttls),
 	};
 

@@ -176,7 +176,10 @@ default_sender(const struct run *r, char *out, size_t len)
 		return;
 	}
 	for (; *p != '\0' && o + 1 < len; p++) {
-		if (p[0] == '%' && (p[1] == 'u' || p[1] == 'h')) {
+		if (p[0] == '%' && p[1] == '%') {
+			out[o++] = '%';
+			p++;
+		} else if (p[0] == '%' && (p[1] == 'u' || p[1] == 'h')) {
 			o += (size_t)snprintf(out + o, len - o, "%s",
 			    p[1] == 'u' ? r->user : r->hostname);
 			if (o >= len)
@@ -218,6 +221,34 @@ scratch_open(struct err *e)
 		return err_set(e, ERR_CANTCREAT, "cannot create a spool file "
 		    "in %s: %s", dir, strerror(errno));
 	return fd;
+}
+
+/*
+ * The envelope sender a caller asked for (-f, -r, MAIL FROM): "" and "<>"
+ * are the null sender, and so is MAILER-DAEMON (as in sendmail and msmtp);
+ * a bare name gets the domain.
+ */
+static int
+requested_sender(const struct run *r, const char *arg, char *out, size_t len,
+    struct err *e)
+{
+	struct addr	a;
+
+	if (arg[0] == '\0') {
+		out[0] = '\0';
+		return 0;
+	}
+	if (addr_parse_one(arg, &a, e) == -1)
+		return -1;
+	if (strcasecmp(a.spec, "MAILER-DAEMON") == 0)
+		out[0] = '\0';
+	else if (a.spec[0] != '\0' && !a.has_domain)
+		snprintf(out, len, "%s@%s", a.spec, r->cfg.domain ?
+		    r->cfg.domain : r->hostname);
+	else
+		snprintf(out, len, "%s", a.spec);
+	addr_free(&a);
+	return 0;
 }
 
 /* How msg_write() fixes up a message from this caller. */
@@ -659,7 +690,6 @@ mode_submit(struct run *r)
 	struct msg_opts		 mo;
 	struct msg_stats	 st;
 	struct addr_list	 hl;
-	struct addr		 a;
 	struct err		 e, qerr;
 	struct queue		*q = NULL;
 	struct queue_spool	*sp = NULL;
@@ -678,17 +708,9 @@ mode_submit(struct run *r)
 		if (!r->cfg.allow_from_override)
 			dief(ERR_NOPERM, "-f/-r is not allowed by %s "
 			    "(allow_from_override = no)", r->cfg.path);
-		if (addr_parse_one(r->opts.sender, &a, &e) == -1)
+		if (requested_sender(r, r->opts.sender, sender, sizeof(sender),
+		    &e) == -1)
 			dief(ERR_USAGE, "-f %.200s: %s", r->opts.sender, e.msg);
-		if (a.spec[0] != '\0' && !a.has_domain)
-			snprintf(sender, sizeof(sender), "%s@%s", a.spec,
-			    r->cfg.domain ? r->cfg.domain : r->hostname);
-		else
-			snprintf(sender, sizeof(sender), "%s", a.spec);
-		addr_free(&a);
-		/* msmtp and sendmail treat MAILER-DAEMON as the null sender */
-		if (strcasecmp(sender, "MAILER-DAEMON") == 0)
-			sender[0] = '\0';
 	} else
 		default_sender(r, sender, sizeof(sender));
 	if (envelope_set_sender(&env, sender, &e) == -1) {
@@ -775,11 +797,32 @@ mode_verify(struct run *r)
 {
 	struct smtp_session	*s = NULL;
 	const struct smtp_info	*info;
+	struct envelope		 env;
+	struct aliases		*al = NULL;
 	struct err		 e;
 	char			*secret = NULL, sender[600], reply[512];
 	size_t			 i;
 	int			 bad = 0, rc;
 
+	/* Sender and recipients exactly as a submission would use them. */
+	envelope_init(&env);
+	if (r->opts.sender != NULL) {
+		if (!r->cfg.allow_from_override)
+			dief(ERR_NOPERM, "-f/-r is not allowed by %s "
+			    "(allow_from_override = no)", r->cfg.path);
+		if (requested_sender(r, r->opts.sender, sender, sizeof(sender),
+		    &e) == -1)
+			dief(ERR_USAGE, "-f %.200s: %s", r->opts.sender, e.msg);
+	} else
+		default_sender(r, sender, sizeof(sender));
+	if (envelope_set_sender(&env, sender, &e) == -1)
+		die(&e);
+	if (aliases_load(&al, &r->cfg, &e) == -1)
+		die(&e);
+	for (i = 0; i < r->opts.nrcpts; i++)
+		if (add_list(r, al, &env, r->opts.rcpts[i],
+		    strlen(r->opts.rcpts[i]), ERR_USAGE, &e) == -1)
+			die(&e);
 	printf("config:      %s: ok\n", r->cfg.path);
 	if (r->cfg.user != NULL && r->cfg.auth_mechs != 0 &&
 	    (secret = config_secret(&r->cfg, r->privileged, &e)) == NULL)
@@ -796,8 +839,9 @@ mode_verify(struct run *r)
 	info = smtp_info(s);
 	printf("relay:       %s\n", info->relay);
 	if (info->tls_version[0]) {
-		printf("tls:         %s %s (verified)\n", info->tls_version,
-		    info->tls_cipher);
+		printf("tls:         %s %s (%s)\n", info->tls_version,
+		    info->tls_cipher, r->cfg.tls_verify ? "chain and name "
+		    "verified" : "fingerprint pinned");
 		printf("certificate: %s\n", info->peer_subject);
 		printf("issuer:      %s\n", info->peer_issuer);
 		printf("fingerprint: %s\n", info->peer_fingerprint);
@@ -812,23 +856,30 @@ mode_verify(struct run *r)
 	if (info->ext_size)
 		printf(" SIZE=%lld", info->ext_size);
 	printf("\n");
-	default_sender(r, sender, sizeof(sender));
-	if (r->opts.sender != NULL)
-		snprintf(sender, sizeof(sender), "%s", r->opts.sender);
-	for (i = 0; i < r->opts.nrcpts; i++) {
-		if (smtp_verify(s, sender, r->opts.rcpts[i], reply,
+	for (i = 0; i < env.nrcpts; i++) {
+		if (smtp_verify(s, env.sender, env.rcpts[i].addr, reply,
 		    sizeof(reply), &e) == -1) {
-			printf("recipient:   <%s>: REFUSED %s\n",
-			    r->opts.rcpts[i], reply);
-			bad = 1;
+			printf("recipient:   <%s>: %s %s\n", env.rcpts[i].addr,
+			    e.cls == ERR_NOUSER ? "REFUSED" : "TEMPORARY",
+			    reply);
+			if (e.cls == ERR_NOUSER)
+				bad = 1;
+			else if (!bad)
+				bad = 2;
 		} else
-			printf("recipient:   <%s>: ok %s\n", r->opts.rcpts[i],
+			printf("recipient:   <%s>: ok %s\n", env.rcpts[i].addr,
 			    reply);
 	}
 	smtp_close(s);
-	if (bad) {
+	aliases_free(al);
+	envelope_free(&env);
+	if (bad == 1) {
 		fprintf(stderr, "postern: some recipients were refused\n");
 		return EX_NOUSER;
+	}
+	if (bad == 2) {
+		fprintf(stderr, "postern: some recipients were deferred (4xx)\n");
+		return EX_TEMPFAIL;
 	}
 	return EX_OK;
 }
@@ -897,13 +948,10 @@ serve_mail(void *arg, struct envelope *env, const char *addr, int *code,
 
 	if (!r->cfg.allow_from_override)
 		default_sender(r, sender, sizeof(sender));
-	else if (addr[0] != '\0' && addr_domain(addr) == NULL)
-		snprintf(sender, sizeof(sender), "%s@%s", addr,
-		    r->cfg.domain ? r->cfg.domain : r->hostname);
-	else
-		snprintf(sender, sizeof(sender), "%s", addr);
-	if (strcasecmp(sender, "MAILER-DAEMON") == 0)
-		sender[0] = '\0';
+	else if (requested_sender(r, addr, sender, sizeof(sender), &e) == -1) {
+		reply(code, text, len, 553, "5.1.7 %s", e.msg);
+		return -1;
+	}
 	if (envelope_set_sender(env, sender, &e) == -1) {
 		reply(code, text, len, 553, "5.1.7 %s", e.msg);
 		return -1;

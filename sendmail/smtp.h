@@ -30,7 +30,7 @@ struct smtp_info {
 	char	 tls_cipher[64];
 	char	 peer_subject[256];
 	char	 peer_issuer[256];
-	char	 peer_fingerprint[100];	/* sha256:AB:CD:... */
+	char	 peer_fingerprint[128];	/* sha256:AB:CD:... */
 	char	 auth_mech[32];	/* "" when not authenticated */
 	/* ESMTP extensions the server offered after TLS. */
 	int	 ext_pipelining, ext_8bitmime, ext_smtputf8, ext_dsn;

@@ -43,7 +43,7 @@ struct tls_peer {
 	char	cipher[64];
 	char	subject[256];
 	char	issuer[256];
-	char	fingerprint[100];	/* sha256:AB:CD:... */
+	char	fingerprint[128];	/* sha256:AB:CD:... */
 	char	not_after[64];
 };
 void	tls_describe(struct tls *t, struct tls_peer *p);

@@ -1676,12 +1676,20 @@ set_last_error(struct queue_entry *qe, const struct err *de, int rc)
 	const char	*m = NULL;
 	size_t		 i;
 
-	if (rc == -1 && de->msg[0] != '\0')
+	/*
+	 * A session-level error (connect, TLS, AUTH, a 4xx to MAIL) is why
+	 * every waiting recipient waits.  When the attempt's error is about
+	 * refused recipients (ERR_NOUSER), it says nothing about the ones
+	 * still queued: their own reply does.
+	 */
+	if (rc == -1 && de->msg[0] != '\0' && de->cls != ERR_NOUSER)
 		m = de->msg;
 	for (i = 0; m == NULL && i < qe->env.nrcpts; i++)
 		if (qe->env.rcpts[i].state == RCPT_DEFERRED &&
 		    qe->env.rcpts[i].reply != NULL)
 			m = qe->env.rcpts[i].reply;
+	if (m == NULL && rc == -1 && de->msg[0] != '\0')
+		m = de->msg;
 	if (m == NULL)
 		return;
 	free(qe->last_error);

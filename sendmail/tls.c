@@ -308,7 +308,6 @@ tls_describe(struct tls *t, struct tls_peer *p)
 	X509	*cert;
 	BIO	*bio;
 	int	 n;
-	char	 fp[128];
 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->version, sizeof(p->version), "%s",
@@ -319,11 +318,7 @@ tls_describe(struct tls *t, struct tls_peer *p)
 		return;
 	name_line(X509_get_subject_name(cert), p->subject, sizeof(p->subject));
 	name_line(X509_get_issuer_name(cert), p->issuer, sizeof(p->issuer));
-	/* XXX p->fingerprint (tls.h) holds 99 characters, a SHA-256 pin 102:
-	 * what is shown here is cut short until the header grows. */
-	if (cert_fingerprint(cert, fp, sizeof(fp)) == 0)
-		snprintf(p->fingerprint, sizeof(p->fingerprint), "%.*s",
-		    (int)sizeof(p->fingerprint) - 1, fp);
+	cert_fingerprint(cert, p->fingerprint, sizeof(p->fingerprint));
 	if ((bio = BIO_new(BIO_s_mem())) != NULL) {
 		ASN1_TIME_print(bio, X509_get0_notAfter(cert));
 		n = BIO_read(bio, p->not_after, sizeof(p->not_after) - 1);

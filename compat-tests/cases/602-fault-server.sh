@@ -1,0 +1,248 @@
+# 602: a scripted, hostile SMTP server (data/fault-server.py): STARTTLS
+#      injection and stripping, malformed replies, lost connections, AUTH
+#      failures, SIZE, SMTPUTF8, DSN, 452 for some recipients.
+#
+# server:  data/fault-server.py DIR SCENARIO on 127.0.0.1, one session per
+#          start (its header lists the scenarios); it records what arrived
+#          in DIR/cmds, DIR/session, DIR/data.K.  Postfix plain listener
+#          ($PORT_PLAIN) for the later `postern -q`.
+# command: postern -C fault.ini [-v] -t (plain.ini pointed at the fault
+#          server, timeout = 3, [queue] enabled = no unless said, log file
+#          $CASE_DIR/postern.log); STARTTLS cases: tls = starttls,
+#          tls_ca_file = $TEST_CA, user = postern, password_file; AUTH cases:
+#          tls = none (loopback), auth = auto, user, password_file.
+# input:   To: a@example.org / Subject: <marker> / (blank) / body
+# expect:
+#   inject       220 plus "250-injected" "250 AUTH PLAIN" in one write:
+#                exit 75, stderr names the injection; the server saw
+#                exactly "EHLO ..." "STARTTLS" and not one octet more (no
+#                ClientHello, no AUTH, no MAIL)
+#   nostarttls   exit 75, server saw only EHLO; starttls454: exit 75, only
+#                EHLO and STARTTLS
+#   r-25O r-mixed r-long r-many r-nul (EHLO reply): exit 75 in < 3 s, one
+#                stderr line, server saw only EHLO, nothing delivered;
+#                r-dot-25O (reply to "."): exit 75
+#   drop-data drop-dot: exit 75 (queue off); queue on: exit 0 "queued",
+#                then postern -q against Postfix delivers it exactly once
+#   auth-535 (-v): exit 75, the password, base64 of it and of the PLAIN
+#                string appear nowhere in stderr; auth-454: 75;
+#                auth-badb64: 75, the server got "*" after AUTH LOGIN
+#   size100      exit 69, no MAIL, no DATA
+#   noutf8       recipient jörg@example.org: exit 69, no MAIL
+#   DSN          -N failure -R hdrs -V id1+x to a+b@example.org: without
+#                DSN exit 0, MAIL/RCPT without DSN parameters, the log file
+#                says "DSN options dropped"; with DSN: MAIL has
+#                "RET=HDRS ENVID=id1+2Bx", RCPT "NOTIFY=FAILURE
+#                ORCPT=rfc822;a+2Bb@example.org"
+#   rcpt452      r1..r4, 452 after 2, queue on: exit 0, the server got one
+#                DATA; -bp: r1 r2 sent, r3 r4 deferred (452); -q delivers r3
+#                and r4 once each through Postfix, r1 r2 never again
+
+need python3
+. "$TOP/compat-tests/lib/queue.sh"
+
+FSN=0
+FS_PID=
+fs_stop() {
+	[ -n "$FS_PID" ] || return 0
+	kill "$FS_PID" 2>/dev/null || true
+	wait "$FS_PID" 2>/dev/null || true
+	FS_PID=
+}
+trap fs_stop EXIT
+
+# fault SCENARIO [OPTIONS]: start the server; sets FS (its directory) and
+# FPORT.
+fault() {
+	fs_stop
+	FSN=$((FSN + 1))
+	FS=$CASE_DIR/fs.$FSN.$1
+	mkdir -p "$FS"
+	TLS_DIR=$TLS_DIR python3 "$TOP/compat-tests/data/fault-server.py" \
+	    "$FS" "$@" --idle 10 2>"$FS/stderr" &
+	FS_PID=$!
+	for _ in $(seq 200); do
+		[ -s "$FS/port" ] && break
+		sleep 0.02
+	done
+	[ -s "$FS/port" ] || fail "fault-server $1 did not start: $(cat "$FS/stderr")"
+	FPORT=$(cat "$FS/port")
+	echo "--- fault-server $* on port $FPORT" >&2
+}
+
+# fs_done: wait for the server to finish its session (bounded).
+fs_done() {
+	for _ in $(seq 100); do
+		[ -e "$FS/done" ] && break
+		sleep 0.05
+	done
+	fs_stop
+	echo "    server: $(cat "$FS/done" 2>/dev/null); cmds: $(tr "\n" "|" 2>/dev/null <"$FS/cmds" | head -c 300)" >&2
+}
+
+cmds_are() {
+	local want=$1 got
+	got=$(cut -d' ' -f1 "$FS/cmds" | tr '\n' ' ')
+	[ "$got" = "$want" ] || fail "$FSN: server saw '$got', want '$want'"
+}
+
+# conf NAME [k=v...]: plain.ini pointed at the fault server.
+conf() {
+	local n=$1
+	shift
+	conf_variant "$n" plain "smarthost.port=$FPORT" smarthost.timeout=3 \
+	    queue.enabled=no "queue.dir=$CASE_DIR/qoff" \
+	    "log.file=$CASE_DIR/postern.log" "$@"
+}
+
+msg() { make_msg a@example.org "${1:-m602}"; }
+
+tlsconf=(smarthost.tls=starttls "smarthost.tls_ca_file=$TEST_CA"
+    -smarthost.auth smarthost.user=postern
+    "smarthost.password_file=$PASSWORD_FILE")
+authconf=(smarthost.auth=auto smarthost.user=postern
+    "smarthost.password_file=$PASSWORD_FILE")
+
+# --- STARTTLS response injection
+fault inject
+msg | expect_exit 75 postern -C "$(conf inj "${tlsconf[@]}")" -t
+fs_done
+expect_stderr_line 'injection'
+cmds_are 'EHLO STARTTLS '
+sed 's/$/\r/' "$FS/cmds" | cmp -s - "$FS/session" ||
+    fail "more than EHLO and STARTTLS reached the server: $(od -c "$FS/session" | tail -n 4)"
+
+# --- STARTTLS stripped or refused
+fault nostarttls
+msg | expect_exit 75 postern -C "$(conf strip "${tlsconf[@]}")" -t
+fs_done
+expect_stderr_line 'STARTTLS'
+cmds_are 'EHLO '
+fault starttls454
+msg | expect_exit 75 postern -C "$(conf s454 "${tlsconf[@]}")" -t
+fs_done
+expect_stderr_line '454'
+cmds_are 'EHLO STARTTLS '
+
+# --- malformed replies: bounded, temporary, nothing sent
+for sc in r-25O r-mixed r-long r-many r-nul; do
+	fault "$sc"
+	t0=$(now_ms)
+	msg | expect_exit 75 postern -C "$(conf bad)" -t
+	dt=$(( $(now_ms) - t0 ))
+	fs_done
+	expect_stderr_line
+	[ "$dt" -lt 3000 ] || fail "$sc: took $dt ms"
+	cmds_are 'EHLO '
+done
+fault r-dot-25O
+msg | expect_exit 75 postern -C "$(conf bad)" -t
+fs_done
+expect_stderr_line 'malformed'
+
+# --- lost connection mid-DATA and after the final dot
+QDIR=$CASE_DIR/q
+up=$(conf_variant up plain "queue.dir=$QDIR" "log.file=$CASE_DIR/postern.log")
+for sc in drop-data drop-dot; do
+	fault "$sc"
+	msg | expect_exit 75 postern -C "$(conf drop)" -t
+	fs_done
+	expect_stderr_line 'closed'
+	fault "$sc"
+	msg "m602-$sc" | expect_exit 0 postern -C "$(conf dropq queue.enabled=yes "queue.dir=$QDIR")" -t
+	fs_done
+	expect_stderr_line '^postern: queued \(.*closed.*\); id [0-9A-F]{24}$'
+	[ "$(q_entries)" = 1 ] || fail "$sc: $(q_entries) entries queued"
+	expect_exit 0 postern -C "$up" -q
+	for _ in $(seq 100); do
+		[ "$(marker_count "m602-$sc")" = 0 ] || break
+		sleep 0.05
+	done
+	[ "$(marker_count "m602-$sc")" = 1 ] || fail "$sc: delivered $(marker_count "m602-$sc") times"
+	[ "$(q_entries)" = 0 ] || fail "$sc: still queued after -q"
+	expect_exit 0 postern -C "$up" -q
+done
+
+# --- AUTH failures are temporary; the secret never shows
+pw=$(head -n 1 "$PASSWORD_FILE")
+pw_b64=$(printf '%s' "$pw" | base64)
+plain_b64=$(printf '\0postern\0%s' "$pw" | base64)
+fault auth-535
+msg | expect_exit 75 postern -C "$(conf a535 "${authconf[@]}")" -v -t
+fs_done
+tail -n 1 "$CMD_ERR" | grep -q '^postern: .*535' || fail "last stderr line: $(tail -n 1 "$CMD_ERR")"
+for s in "$pw" "$pw_b64" "$plain_b64" "${plain_b64%%=*}"; do
+	! grep -qF -- "$s" "$CMD_ERR" || fail "stderr shows the secret ($s)"
+done
+grep -q '^AUTH PLAIN ' "$FS/cmds" || fail "no AUTH PLAIN sent"
+cmds_are 'EHLO AUTH '
+fault auth-454
+msg | expect_exit 75 postern -C "$(conf a454 "${authconf[@]}")" -t
+fs_done
+expect_stderr_line '454'
+cmds_are 'EHLO AUTH '
+fault auth-badb64
+msg | expect_exit 75 postern -C "$(conf ab64 "${authconf[@]}" smarthost.auth=login)" -t
+fs_done
+expect_stderr_line
+[ "$(tr '\n' '|' <"$FS/cmds" | cut -d'|' -f2-3)" = 'AUTH LOGIN|*' ] ||
+    fail "AUTH not cancelled with '*': $(tr '\n' '|' <"$FS/cmds")"
+
+# --- SIZE: refused before MAIL
+fault size100
+msg | expect_exit 69 postern -C "$(conf size)" -t
+fs_done
+expect_stderr_line 'limit of 100'
+! grep -Eq '^(MAIL|DATA)' "$FS/cmds" || fail "MAIL/DATA sent to a too-small SIZE"
+
+# --- SMTPUTF8 needed, not offered: permanent, nothing sent
+fault noutf8
+printf 'Subject: utf8\n\nbody\n' |
+    expect_exit 69 postern -C "$(conf utf8)" 'jörg@example.org'
+fs_done
+expect_stderr_line 'SMTPUTF8'
+! grep -Eq '^(MAIL|RCPT|DATA)' "$FS/cmds" || fail "transaction started without SMTPUTF8"
+
+# --- DSN: dropped (and logged) without the extension, sent with it
+fault ok
+: >"$CASE_DIR/postern.log"
+printf 'Subject: dsn\n\nbody\n' |
+    expect_exit 0 postern -C "$(conf dsn0)" -N failure -R hdrs -V id1+x a+b@example.org
+fs_done
+grep -q '^MAIL FROM:<[^>]*> SIZE=[0-9]*$' "$FS/cmds" || fail "MAIL with DSN parameters: $(grep MAIL "$FS/cmds")"
+grep -qx 'RCPT TO:<a+b@example.org>' "$FS/cmds" || fail "RCPT with DSN parameters: $(grep RCPT "$FS/cmds")"
+grep -q 'DSN .*dropped' "$CASE_DIR/postern.log" || fail "log does not say DSN dropped: $(cat "$CASE_DIR/postern.log")"
+fault ok --dsn
+printf 'Subject: dsn\n\nbody\n' |
+    expect_exit 0 postern -C "$(conf dsn1)" -N failure -R hdrs -V id1+x a+b@example.org
+fs_done
+grep -q '^MAIL FROM:<.*> .*RET=HDRS ENVID=id1+2Bx$' "$FS/cmds" || fail "MAIL: $(grep MAIL "$FS/cmds")"
+grep -iqx 'RCPT TO:<a+b@example.org> NOTIFY=FAILURE ORCPT=rfc822;a+2Bb@example.org' "$FS/cmds" ||
+    fail "RCPT: $(grep RCPT "$FS/cmds")"
+
+# --- 452 after two recipients: the rest is queued, then delivered once
+find "$QDIR" -mindepth 1 -delete
+fault rcpt452 --n 2
+make_msg r1@example.org m602-452 |
+    expect_exit 0 postern -C "$(conf r452 queue.enabled=yes "queue.dir=$QDIR")" \
+    r1@example.org r2@example.org r3@example.org r4@example.org
+fs_done
+expect_stderr_line 'queued'
+[ -e "$FS/data.1" ] && [ ! -e "$FS/data.2" ] || fail "want one DATA at the 452 server"
+[ "$(q_entries)" = 1 ] || fail "$(q_entries) entries queued, want 1"
+expect_exit 0 postern -C "$up" -bp
+for r in r1 r2; do
+	expect_stdout "^ +<$r@example.org> sent\$"
+done
+for r in r3 r4; do
+	expect_stdout "^ +<$r@example.org> deferred: 452 4\\.5\\.3"
+done
+expect_exit 0 postern -C "$up" -q
+msg_file_for r3@example.org >/dev/null
+msg_file_for r4@example.org >/dev/null
+expect_exit 0 postern -C "$up" -q
+sleep 0.3
+[ "$(marker_count m602-452)" = 2 ] || fail "m602-452 arrived $(marker_count m602-452) times, want 2 (r3, r4)"
+! postfix_log_since_mark | grep -Eq 'to=<r[12]@example.org>' || fail "r1/r2 delivered again"
+[ "$(q_entries)" = 0 ] || fail "still queued after -q"
+echo "602: all fault-server scenarios as expected"

@@ -228,15 +228,21 @@ send_line(struct smtp_session *s, const char *line, size_t len, int secret,
 		size_t keep = sp ? (size_t)(sp - line) + 1 : 0;
 		char shown[64];
 
-		if (keep > 40 || strncmp(line, "AUTH ", 5) != 0 ||
-		    (sp = memchr(line + 5, ' ', len - 5)) == NULL)
+		if (keep > 40 || strncmp(line, "AUTH ", 5) != 0)
 			keep = 0;
-		else
+		else if ((sp = memchr(line + 5, ' ', len - 5)) != NULL)
 			keep = (size_t)(sp - line) + 1;
+		else if (len <= 40) {
+			/* "AUTH LOGIN": a mechanism and no payload. */
+			log_trace('>', line, len);
+			goto send;
+		} else
+			keep = 0;
 		snprintf(shown, sizeof(shown), "%.*s***", (int)keep, line);
 		log_trace('>', shown, strlen(shown));
 	} else
 		log_trace('>', line, len);
+send:
 	if (net_write(s->conn, line, len, e) == -1 ||
 	    net_write(s->conn, "\r\n", 2, e) == -1) {
 		s->state = SS_DEAD;

@@ -26,7 +26,8 @@
 #                then postern -q against Postfix delivers it exactly once
 #   auth-535 (-v): exit 75, the password, base64 of it and of the PLAIN
 #                string appear nowhere in stderr; auth-454: 75;
-#                auth-badb64: 75, the server got "*" after AUTH LOGIN
+#                auth-badb64 (-v): 75, the server got "*" after AUTH LOGIN,
+#                the transcript shows "> AUTH LOGIN" and "> *"
 #   size100      exit 69, no MAIL, no DATA
 #   noutf8       recipient jörg@example.org: exit 69, no MAIL
 #   DSN          -N failure -R hdrs -V id1+x to a+b@example.org: without
@@ -182,9 +183,11 @@ fs_done
 expect_stderr_line '454'
 cmds_are 'EHLO AUTH '
 fault auth-badb64
-msg | expect_exit 75 postern -C "$(conf ab64 "${authconf[@]}" smarthost.auth=login)" -t
+msg | expect_exit 75 postern -C "$(conf ab64 "${authconf[@]}" smarthost.auth=login)" -v -t
 fs_done
-expect_stderr_line
+tail -n 1 "$CMD_ERR" | grep -q '^postern: .*base64' || fail "last stderr line: $(tail -n 1 "$CMD_ERR")"
+grep -qx '> AUTH LOGIN' "$CMD_ERR" || fail "-v does not show '> AUTH LOGIN'"
+grep -qx '> \*' "$CMD_ERR" || fail "-v does not show the '*' cancel"
 [ "$(tr '\n' '|' <"$FS/cmds" | cut -d'|' -f2-3)" = 'AUTH LOGIN|*' ] ||
     fail "AUTH not cancelled with '*': $(tr '\n' '|' <"$FS/cmds")"
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "log.h"
 #include "smtp.h"
 
 struct reply_case {
@@ -436,6 +437,54 @@ test_session_mail_421_pipelined(void **state)
 	envelope_free(&env);
 }
 
+/* AUTH LOGIN: the -v transcript shows the command, never the payloads. */
+static const struct step auth_login[] = {
+	{ "EHLO", "250-peer\r\n250 AUTH LOGIN\r\n" },
+	{ "AUTH LOGIN", "334 VXNlcm5hbWU6\r\n" },
+	{ "dXNlcg==", "334 UGFzc3dvcmQ6\r\n" },		/* "user" */
+	{ "czNjcmV0LXB3", "235 2.7.0 ok\r\n" },	/* "s3cret-pw" */
+	{ "QUIT", "221 bye\r\n" },
+	{ NULL, NULL }
+};
+
+static void
+test_session_auth_login_trace(void **state)
+{
+	struct smtp_session	*s;
+	struct config		 c;
+	struct err		 e;
+	static char		 user[] = "user";
+	char			 trace[4096];
+	unsigned		 port;
+	pid_t			 pid;
+	FILE			*f = tmpfile();
+	size_t			 n;
+	int			 saved;
+
+	(void)state;
+	pid = start_peer(auth_login, NULL, &port);
+	plain_config(&c, port);
+	c.user = user;
+	c.auth_mechs = AUTH_MECH_LOGIN;
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(f), STDERR_FILENO);
+	assert_int_equal(smtp_open(&s, &c, "s3cret-pw", 1, &e), 0);
+	smtp_close(s);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	log_set_trace(0);
+	assert_int_equal(peer_status(pid), 0);
+	rewind(f);
+	n = fread(trace, 1, sizeof(trace) - 1, f);
+	trace[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(trace, "> AUTH LOGIN\n"));
+	assert_null(strstr(trace, "dXNlcg=="));
+	assert_null(strstr(trace, "czNjcmV0LXB3"));
+	assert_null(strstr(trace, "s3cret"));
+	assert_non_null(strstr(trace, "> ***\n"));
+}
+
 static const struct step no_starttls[] = {
 	{ "EHLO", "250-peer\r\n250 AUTH PLAIN\r\n" },
 	{ NULL, NULL }
@@ -473,6 +522,7 @@ main(void)
 		cmocka_unit_test(test_session_helo),
 		cmocka_unit_test(test_session_mail_tempfail),
 		cmocka_unit_test(test_session_mail_421_pipelined),
+		cmocka_unit_test(test_session_auth_login_trace),
 		cmocka_unit_test(test_session_no_starttls),
 	};
 

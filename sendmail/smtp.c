@@ -508,8 +508,15 @@ open_host(struct smtp_session *s, const char *host, const char *secret,
 			return -1;
 	}
 	if (c->user != NULL && c->auth_mechs != 0 &&
-	    authenticate(s, secret, e) == -1)
+	    authenticate(s, secret, e) == -1) {
+		/* Refused, not broken: end the session politely. */
+		if (s->state == SS_READY) {
+			struct err	e2;
+
+			command(s, "QUIT", 0, &e2);
+		}
 		return -1;
+	}
 	return 0;
 }
 

@@ -176,12 +176,13 @@ for s in "$pw" "$pw_b64" "$plain_b64" "${plain_b64%%=*}"; do
 	! grep -qF -- "$s" "$CMD_ERR" || fail "stderr shows the secret ($s)"
 done
 grep -q '^AUTH PLAIN ' "$FS/cmds" || fail "no AUTH PLAIN sent"
-cmds_are 'EHLO AUTH '
+# Refused, the session is still sound: a polite QUIT, and no MAIL.
+cmds_are 'EHLO AUTH QUIT '
 fault auth-454
 msg | expect_exit 75 postern -C "$(conf a454 "${authconf[@]}")" -t
 fs_done
 expect_stderr_line '454'
-cmds_are 'EHLO AUTH '
+cmds_are 'EHLO AUTH QUIT '
 fault auth-badb64
 msg | expect_exit 75 postern -C "$(conf ab64 "${authconf[@]}" smarthost.auth=login)" -v -t
 fs_done

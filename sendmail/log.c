@@ -29,9 +29,14 @@ log_open(const struct config *c)
 		openlog("postern", LOG_PID | LOG_NDELAY, c->syslog_facility);
 		use_syslog = 1;
 	}
-	if (c->log_file != NULL)
+	if (c->log_file != NULL) {
 		log_fd = open(c->log_file, O_WRONLY | O_APPEND | O_CREAT |
 		    O_NOFOLLOW | O_CLOEXEC, 0640);
+		/* Not worth failing a delivery for, but not silent either. */
+		if (log_fd == -1 && use_syslog)
+			syslog(LOG_WARNING, "cannot open log file %s: %s",
+			    c->log_file, strerror(errno));
+	}
 }
 
 void

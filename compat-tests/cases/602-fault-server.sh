@@ -42,50 +42,10 @@
 need python3
 . "$TOP/compat-tests/lib/queue.sh"
 
-FSN=0
-FS_PID=
-fs_stop() {
-	[ -n "$FS_PID" ] || return 0
-	kill "$FS_PID" 2>/dev/null || true
-	wait "$FS_PID" 2>/dev/null || true
-	FS_PID=
-}
-trap fs_stop EXIT
+. "$TOP/compat-tests/lib/faults.sh"
 
-# fault SCENARIO [OPTIONS]: start the server; sets FS (its directory) and
-# FPORT.
-fault() {
-	fs_stop
-	FSN=$((FSN + 1))
-	FS=$CASE_DIR/fs.$FSN.$1
-	mkdir -p "$FS"
-	TLS_DIR=$TLS_DIR python3 "$TOP/compat-tests/data/fault-server.py" \
-	    "$FS" "$@" --idle 10 2>"$FS/stderr" &
-	FS_PID=$!
-	for _ in $(seq 200); do
-		[ -s "$FS/port" ] && break
-		sleep 0.02
-	done
-	[ -s "$FS/port" ] || fail "fault-server $1 did not start: $(cat "$FS/stderr")"
-	FPORT=$(cat "$FS/port")
-	echo "--- fault-server $* on port $FPORT" >&2
-}
-
-# fs_done: wait for the server to finish its session (bounded).
-fs_done() {
-	for _ in $(seq 100); do
-		[ -e "$FS/done" ] && break
-		sleep 0.05
-	done
-	fs_stop
-	echo "    server: $(cat "$FS/done" 2>/dev/null); cmds: $(tr "\n" "|" 2>/dev/null <"$FS/cmds" | head -c 300)" >&2
-}
-
-cmds_are() {
-	local want=$1 got
-	got=$(cut -d' ' -f1 "$FS/cmds" | tr '\n' ' ')
-	[ "$got" = "$want" ] || fail "$FSN: server saw '$got', want '$want'"
-}
+# fault SCENARIO [OPTIONS]: start the server playing SCENARIO.
+fault() { fault_start "$1" "$@"; }
 
 # conf NAME [k=v...]: plain.ini pointed at the fault server.
 conf() {

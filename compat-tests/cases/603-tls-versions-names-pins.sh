@@ -27,41 +27,10 @@
 
 need python3 openssl
 
-FSN=0
-FS_PID=
-fs_stop() {
-	[ -n "$FS_PID" ] || return 0
-	kill "$FS_PID" 2>/dev/null || true
-	wait "$FS_PID" 2>/dev/null || true
-	FS_PID=
-}
-trap fs_stop EXIT
+. "$TOP/compat-tests/lib/faults.sh"
 
-fault() {
-	fs_stop
-	FSN=$((FSN + 1))
-	FS=$CASE_DIR/fs.$FSN
-	mkdir -p "$FS"
-	python3 -W ignore "$TOP/compat-tests/data/fault-server.py" "$FS" ok \
-	    --tls implicit --tls-dir "$TLS_DIR" --idle 10 "$@" 2>"$FS/stderr" &
-	FS_PID=$!
-	for _ in $(seq 200); do
-		[ -s "$FS/port" ] && break
-		sleep 0.02
-	done
-	[ -s "$FS/port" ] || fail "fault-server $* did not start: $(cat "$FS/stderr")"
-	FPORT=$(cat "$FS/port")
-	echo "--- fault-server --tls implicit $* on port $FPORT" >&2
-}
-
-fs_done() {
-	for _ in $(seq 100); do
-		[ -e "$FS/done" ] && break
-		sleep 0.05
-	done
-	fs_stop
-	echo "    server: $(cat "$FS/done" 2>/dev/null); cmds: $(tr "\n" "|" 2>/dev/null <"$FS/cmds")" >&2
-}
+# fault [OPTIONS]: an implicit-TLS server that accepts the message.
+fault() { fault_start tls ok --tls implicit --tls-dir "$TLS_DIR" "$@"; }
 
 tconf() {
 	conf_variant "tls$FSN" plain "smarthost.port=$FPORT" smarthost.timeout=3 \

@@ -423,10 +423,8 @@ delivery_send(void *arg, struct envelope *env, int fd, off_t size,
 	size_t		 i;
 	int		 rc, reused = d->s != NULL && smtp_usable(d->s);
 
-	if (delivery_session(d, e) == -1) {
-		log_result(d->r, d->id, env, size, NULL, "deferred", e->msg);
-		return -1;
-	}
+	if (delivery_session(d, e) == -1)
+		return -1;	/* the caller logs the message's outcome */
 	rc = smtp_send(d->s, env, fd, size, e);
 	/*
 	 * A server may drop a connection that sat idle (a -bs client between
@@ -555,14 +553,6 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 	d->unreachable = 0;	/* each message gets its own try */
 	rc = delivery_send(d, env, fd, size, &e);
 	o->delivered = envelope_count(env, RCPT_SENT) > 0;
-	if (rc == 0 || o->delivered)
-		log_result(r, d->id, env, size, d->s ? smtp_info(d->s) : NULL,
-		    rc == 0 ? "sent" : envelope_count(env, RCPT_FAILED) ?
-		    "failed" : "deferred", rc == 0 ? (env->nrcpts &&
-		    env->rcpts[0].reply ? env->rcpts[0].reply : "ok") : e.msg);
-	else if (d->s != NULL)
-		log_result(r, d->id, env, size, smtp_info(d->s),
-		    err_is_temporary(&e) ? "deferred" : "failed", e.msg);
 	/* A recipient never reached takes the session's outcome. */
 	for (i = 0; rc == -1 && i < env->nrcpts; i++)
 		if (env->rcpts[i].state == RCPT_PENDING) {
@@ -575,13 +565,13 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 	if (rc == 0) {
 		if (sp != NULL)
 			queue_spool_close(q, sp);	/* removes the file */
-		return;
+		goto done;
 	}
 
 	if (sp == NULL) {
 		o->status = rcpt_status(env);
 		if (envelope_count(env, RCPT_DEFERRED) == 0)
-			return;
+			goto done;
 		if (r->cfg.queue_enabled) {
 			/* The queue would have kept it, but failed. */
 			err_set(&o->e, qerr->cls, "%s; and %s", e.msg,
@@ -591,7 +581,7 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 			o->e.cls = e.cls == ERR_CONFIG ? ERR_CONFIG : ERR_TEMP;
 			o->status = exit_code(o->e.cls);
 		}
-		return;
+		goto done;
 	}
 
 	queue_params(r, &p);
@@ -609,7 +599,7 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 			o->e = qe;
 			o->status = exit_code(qe.cls);
 			queue_spool_close(q, sp);
-			return;
+			goto done;
 		}
 		/*
 		 * The entry is committed; only the failed/ record or the DSN
@@ -622,6 +612,13 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 	if (o->status == EX_OK)
 		o->status = rcpt_status(env);
 	queue_spool_close(q, sp);
+done:
+	/* One log line for the message, with its final outcome. */
+	log_result(r, o->id[0] ? o->id : NULL, env, size, d->s ?
+	    smtp_info(d->s) : NULL, rc == 0 ? "sent" : o->queued ? "queued" :
+	    envelope_count(env, RCPT_FAILED) ? "failed" : "deferred",
+	    rc == 0 ? (env->nrcpts && env->rcpts[0].reply ?
+	    env->rcpts[0].reply : "ok") : o->e.msg);
 }
 
 /*
@@ -649,9 +646,9 @@ submit_deliver(struct run *r, struct queue *q, struct queue_spool *sp,
 	if (sp != NULL && mode != CONFIG_DELIVERY_INTERACTIVE) {
 		if (queue_commit(q, sp, env, &e) == -1)
 			die(&e);
-		log_info("id=%s from=<%s> status=queued (%s)",
-		    queue_spool_id(sp), env->sender,
-		    mode == CONFIG_DELIVERY_DEFERRED ? "-odq" : "-odb");
+		log_result(r, queue_spool_id(sp), env, size, NULL, "queued",
+		    mode == CONFIG_DELIVERY_DEFERRED ? "-odq: queue only" :
+		    "-odb: delivery in the background");
 		if (mode == CONFIG_DELIVERY_DEFERRED)
 			return EX_OK;
 		/* -odb: the child inherits the entry's lock and sends it. */

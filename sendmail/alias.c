@@ -514,8 +514,13 @@ expand_rec(struct expand *x, const char *spec, const char *parent,
 		    "%d at '%s'", ALIAS_DEPTH_MAX, al->name);
 	x->chain[x->depth++] = al->name;
 	rc = 0;
+	/*
+	 * A target naming the alias whose list this is (root: root, a@x)
+	 * maps to itself; that is al->name, which differs from name when
+	 * "default" caught it.
+	 */
 	for (i = 0; i < al->targets.n && rc == 0; i++)
-		rc = expand_rec(x, al->targets.v[i].spec, name,
+		rc = expand_rec(x, al->targets.v[i].spec, al->name,
 		    no_default || via_default);
 	x->depth--;
 	return rc;

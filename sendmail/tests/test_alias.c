@@ -80,6 +80,11 @@ static const struct case_alias cases[] = {
 	    { "admin@x" } },
 	{ "default to itself", { { "default", "root, ops@x" } }, NULL,
 	    "ex.org", { "root" }, 0, NULL, 0, { "root@ex.org", "ops@x" } },
+	/* Found by fuzz_alias: "root" reached default, whose own name in its
+	 * list was taken for a loop although the file had loaded. */
+	{ "default names itself", { { "default", "x@y, default" } }, NULL,
+	    "ex.org", { "root", "default" }, 0, NULL, 0,
+	    { "x@y", "default@ex.org" } },
 	{ "self mapping", { { "root", "root, admin@x" } }, NULL, "ex.org",
 	    { "root" }, 0, NULL, 0, { "root@ex.org", "admin@x" } },
 	{ "self mapping via localhost", { { "root", "Root@localhost" } },

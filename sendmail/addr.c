@@ -975,6 +975,43 @@ env_fail(const char *spec, const char *p, struct err *e)
 	    (size_t)(p - spec));
 }
 
+/* RFC 3629 well-formed UTF-8 (no overlongs, surrogates, or > U+10FFFF). */
+int
+addr_utf8_valid(const char *str)
+{
+	const unsigned char	*p = (const unsigned char *)str;
+	unsigned		 cp;
+	int			 n, i;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			n = 1;
+			cp = *p & 0x1f;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 2;
+			cp = *p & 0x0f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 3;
+			cp = *p & 0x07;
+		} else
+			return 0;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return 0;
+		p += n + 1;
+	}
+	return 1;
+}
+
 int
 addr_check_envelope(const char *spec, struct err *e)
 {
@@ -992,6 +1029,9 @@ addr_check_envelope(const char *spec, struct err *e)
 		    "at most %d)", n, ADDR_PATH_MAX - 2);
 	if (spec[0] == '-')
 		return err_set(e, ERR_DATA, "address: begins with '-'");
+	/* RFC 6531: a non-ASCII address is UTF-8, nothing else. */
+	if (!addr_utf8_valid(spec))
+		return err_set(e, ERR_DATA, "address: not valid UTF-8");
 	p = spec;
 	if (*p == '"') {
 		for (p++; *p != '"'; p++) {

@@ -115,6 +115,9 @@ int	addr_check_envelope(const char *spec, struct err *e);
  */
 const char *addr_domain(const char *spec);
 
+/* 1 if str is well-formed UTF-8 (RFC 3629: no overlongs or surrogates). */
+int	addr_utf8_valid(const char *str);
+
 /* 1 if spec has any octet >= 0x80 (needs SMTPUTF8). */
 int	addr_is_utf8(const char *spec);
 

@@ -459,43 +459,6 @@ reset_transaction(struct session *s)
 	s->smtputf8 = 0;
 }
 
-/* RFC 3629 well-formed UTF-8 (no overlongs, surrogates, or > U+10FFFF). */
-static int
-utf8_valid(const char *str)
-{
-	const unsigned char	*p = (const unsigned char *)str;
-	unsigned		 cp;
-	int			 n, i;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if (*p >= 0xc2 && *p <= 0xdf) {
-			n = 1;
-			cp = *p & 0x1f;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			n = 2;
-			cp = *p & 0x0f;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			n = 3;
-			cp = *p & 0x07;
-		} else
-			return 0;
-		for (i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		p += n + 1;
-	}
-	return 1;
-}
-
 /*
  * Parse "FROM:" or "TO:" (case-insensitive, then optional spaces) and a
  * path: "<...>" (a quoted local part may hold ">") or, leniently, a bare
@@ -624,7 +587,7 @@ bad_address(struct session *s, const char *addr, const char *what,
 	struct err	e;
 
 	*rc = 0;
-	if (addr_check_envelope(addr, &e) == -1 || !utf8_valid(addr)) {
+	if (addr_check_envelope(addr, &e) == -1) {
 		*rc = proto_error(s, "501 %s Bad %s address syntax", enh,
 		    what);
 		return 1;

@@ -8,7 +8,7 @@
  *     characters (HTAB is allowed in a display name, never in a spec);
  *  2. spec_end <= input length, has_domain agrees with addr_domain();
  *  3. a spec within the RFC 5321 length limits that does not begin with
- *     '-' passes addr_check_envelope();
+ *     '-' and is well-formed UTF-8 passes addr_check_envelope();
  *  4. a spec parses again, alone, to itself (the canonical form is stable);
  *  5. inserting "@example.org" at spec_end of a bare name and parsing the
  *     list again yields the same addresses with that one qualified;
@@ -71,7 +71,8 @@ check_spec(const struct addr *a, size_t len)
 		abort();
 	if (a->has_domain != (addr_domain(a->spec) != NULL))
 		abort();
-	if (within_limits(a->spec) && addr_check_envelope(a->spec, &e) == -1)
+	if (within_limits(a->spec) && addr_utf8_valid(a->spec) &&
+	    addr_check_envelope(a->spec, &e) == -1)
 		abort();
 	if (a->spec[0] == '\0')
 		return;

@@ -104,12 +104,9 @@ auth_b64_encode(const void *p, size_t n, struct buf *out)
 	size_t	need = 4 * ((n + 2) / 3);
 
 	buf_reset(out);
-	if (buf_add(out, "", 0) == -1 || need + 1 > out->max)
+	/* Make room, then let OpenSSL write in place. */
+	if (buf_reserve(out, need) == -1)
 		return -1;
-	/* Grow to fit, then let OpenSSL write in place. */
-	while (out->cap < need + 1)
-		if (buf_add(out, "\0\0\0\0\0\0\0\0", 8) == -1)
-			return -1;
 	EVP_EncodeBlock((unsigned char *)out->data, p, (int)n);
 	out->len = need;
 	out->data[need] = '\0';
@@ -137,9 +134,8 @@ auth_b64_decode(const char *s, size_t n, struct buf *out, struct err *e)
 		}
 	}
 	need = n / 4 * 3;
-	while (out->cap < need + 1)
-		if (buf_add(out, "\0\0\0\0\0\0\0\0", 8) == -1)
-			return err_set(e, ERR_TEMP, "server challenge too long");
+	if (buf_reserve(out, need) == -1)
+		return err_set(e, ERR_TEMP, "server challenge too long");
 	r = n ? EVP_DecodeBlock((unsigned char *)out->data,
 	    (const unsigned char *)s, (int)n) : 0;
 	if (r < 0)

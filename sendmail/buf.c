@@ -79,6 +79,16 @@ buf_add(struct buf *b, const void *p, size_t n)
 }
 
 int
+buf_reserve(struct buf *b, size_t n)
+{
+	if (n > b->max || b->len > b->max - n) {
+		errno = E2BIG;
+		return -1;
+	}
+	return buf_grow(b, b->len + n);
+}
+
+int
 buf_addc(struct buf *b, int c)
 {
 	char	ch = (char)c;

@@ -35,6 +35,11 @@ int	buf_addc(struct buf *b, int c);
 int	buf_adds(struct buf *b, const char *s);
 int	buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * Make room for n bytes (plus the NUL) after the current contents, for a
+ * writer that fills b->data + b->len itself.  0, or -1 (E2BIG past max).
+ */
+int	buf_reserve(struct buf *b, size_t n);
 /* Remove the first n bytes. */
 void	buf_consume(struct buf *b, size_t n);
 /* Hand the NUL-terminated contents to the caller (never NULL); buffer is reset. */

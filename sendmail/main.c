@@ -321,12 +321,8 @@ add_list(struct run *r, struct aliases *al, struct envelope *env,
 		e->cls = cls;
 		return -1;
 	}
+	/* addr_check_envelope() refuses "-oQ/tmp" and its kind. */
 	for (i = 0; i < l.n; i++) {
-		if (l.v[i].spec[0] == '-') {
-			addr_list_free(&l);
-			return err_set(e, cls, "%.100s: an address cannot "
-			    "start with '-'", l.v[i].spec);
-		}
 		if (add_recipient(r, al, env, l.v[i].spec, e) == -1) {
 			addr_list_free(&l);
 			e->cls = cls;

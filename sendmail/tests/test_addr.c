@@ -477,7 +477,7 @@ static const struct case_env env_cases[] = {
 	{ "", 1 },
 	{ "j\xc3\xb6rg@example.org", 1 },		/* UTF-8 */
 	{ "j\xf6rg@example.org", 0 },		/* Latin-1 byte */
-	{ "a\xc0\xafb@example.org", 0 },		/* overlong "/" */
+	{ "a\xc0\xaf" "b@example.org", 0 },		/* overlong "/" */
 	{ "a\xed\xa0\x80@example.org", 0 },	/* surrogate */
 	{ "a@\xff\xfe.example.org", 0 },
 	{ "a@b", 1 },

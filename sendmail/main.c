@@ -485,6 +485,16 @@ queue_params(struct run *r, struct queue_params *p)
 {
 	queue_params_init(p, &r->cfg);
 	p->hostname = r->cfg.domain ? r->cfg.domain : r->hostname;
+	/*
+	 * The privilege model (postern(8) SECURITY): a set-gid run by anyone
+	 * but root handles only the caller's own entries, so a user can
+	 * neither repeat another user's mail (SIGKILL after the 250), nor
+	 * stall it (SIGSTOP while holding its lock), nor see it with -v.
+	 */
+	if (r->privileged && getuid() != 0) {
+		p->own_only = 1;
+		p->own_uid = getuid();
+	}
 }
 
 /* Run the queue once over d's session.  max: 0 for all. */

@@ -38,6 +38,9 @@
  *
  *	I   id, equal to the file name             required, first
  *	T   created, Unix seconds                  required
+ *	O   owner: the real uid of the process     optional (files written
+ *	    that created the entry                 before 0.2 lack it: such
+ *	                                           an entry is root's)
  *	S   envelope sender, "" = null sender      required
  *	N   DSN NOTIFY   R  DSN RET   V  ENVID      optional
  *	B   body type: 0 unspecified, 7, 8         optional
@@ -147,6 +150,7 @@
 #define ID_TRIES	16
 #define TIME_MAX	((uint64_t)1 << 40)	/* sane Unix seconds */
 #define SIZE_MAX_Q	((uint64_t)1 << 50)
+#define OWNER_MAX	((uint64_t)UINT32_MAX)	/* uid_t; (uid_t)-1 is no uid */
 #define EXPIRED_TEXT	"delivery time expired"
 
 struct queue {
@@ -354,6 +358,7 @@ void
 queue_entry_init(struct queue_entry *qe)
 {
 	memset(qe, 0, sizeof(*qe));
+	qe->owner = -1;
 	envelope_init(&qe->env);
 }
 
@@ -490,12 +495,15 @@ queue_ctl_format(const struct queue_entry *qe, struct buf *out,
 		return err_set(e, ERR_DATA, "queue: bad DSN ENVID");
 	if (qe->created < 0 || (uint64_t)qe->created >= TIME_MAX ||
 	    qe->next_attempt < 0 || (uint64_t)qe->next_attempt >= TIME_MAX ||
-	    qe->size < 0 || (uint64_t)qe->size >= SIZE_MAX_Q)
+	    qe->size < 0 || (uint64_t)qe->size >= SIZE_MAX_Q ||
+	    qe->owner < -1 || qe->owner >= (long long)OWNER_MAX)
 		return err_set(e, ERR_SOFTWARE, "queue: value out of range");
 
 	bad |= buf_adds(out, CTL_MAGIC);
 	bad |= put_str(out, "I", qe->id);
 	bad |= put_num(out, "T", (unsigned long long)qe->created);
+	if (qe->owner >= 0)
+		bad |= put_num(out, "O", (unsigned long long)qe->owner);
 	bad |= put_str(out, "S", env->sender);
 	if (env->dsn_notify != NULL)
 		bad |= put_str(out, "N", env->dsn_notify);
@@ -617,7 +625,7 @@ enum {
 	SEEN_I = 0x001, SEEN_T = 0x002, SEEN_S = 0x004, SEEN_N = 0x008,
 	SEEN_R = 0x010, SEEN_V = 0x020, SEEN_B = 0x040, SEEN_U = 0x080,
 	SEEN_Z = 0x100, SEEN_A = 0x200, SEEN_X = 0x400, SEEN_E = 0x800,
-	SEEN_C = 0x1000
+	SEEN_C = 0x1000, SEEN_O = 0x2000
 };
 #define SEEN_REQUIRED	(SEEN_I | SEEN_T | SEEN_S | SEEN_Z | SEEN_A | \
 			 SEEN_X | SEEN_C)
@@ -630,7 +638,7 @@ scalar_bit(const char *tag)
 		{ "N", SEEN_N }, { "R", SEEN_R }, { "V", SEEN_V },
 		{ "B", SEEN_B }, { "U", SEEN_U }, { "Z", SEEN_Z },
 		{ "A", SEEN_A }, { "X", SEEN_X }, { "E", SEEN_E },
-		{ "C", SEEN_C }
+		{ "C", SEEN_C }, { "O", SEEN_O }
 	};
 	size_t	i;
 
@@ -664,6 +672,10 @@ parse_record(struct queue_entry *qe, const char *tag, const char *v,
 			qe->created = (time_t)n;
 		else
 			qe->next_attempt = (time_t)n;
+	} else if (strcmp(tag, "O") == 0) {
+		if (parse_u64(v, len, OWNER_MAX - 1, &n) == -1)
+			return err_set(e, ERR_DATA, "bad owner");
+		qe->owner = (long long)n;
 	} else if (strcmp(tag, "Z") == 0) {
 		if (parse_u64(v, len, SIZE_MAX_Q - 1, &n) == -1)
 			return err_set(e, ERR_DATA, "bad size");
@@ -1218,6 +1230,7 @@ entry_from_env(struct queue_entry *qe, const char *id, int datafd,
 	qe->size = st.st_size;
 	qe->created = time(NULL);
 	qe->next_attempt = qe->created;
+	qe->owner = (long long)getuid();
 	/* Borrowed: the caller's envelope; never freed through qe. */
 	qe->env = *env;
 	return 0;
@@ -1962,6 +1975,31 @@ lock_data(struct queue *q, const char *id, int *locked, struct stat *st)
 }
 
 /*
+ * Whether the entry ID belongs to someone this run must leave alone
+ * (p->own_only: a non-root caller of a set-gid run).  Decided from the
+ * control file before any lock is taken, so such a caller never holds
+ * another user's lock and cannot stall or repeat another user's mail.  An
+ * entry whose control file cannot be read, or that records no owner (an
+ * older file), is left to root.
+ */
+static int
+foreign(struct queue *q, const char *id, const struct queue_params *p)
+{
+	struct queue_entry	qe;
+	struct err		pe;
+	char			name[QUEUE_ID_SIZE + 8];
+	int			other;
+
+	if (!p->own_only)
+		return 0;
+	ename(name, sizeof(name), id, ".ctl");
+	other = read_ctl(q->qfd, name, &qe, &pe) != 0 || qe.owner < 0 ||
+	    (uid_t)qe.owner != p->own_uid;
+	queue_entry_free(&qe);
+	return other;
+}
+
+/*
  * One entry whose data file is open and locked as datafd.  Reads the
  * control file only now, so the state seen is the latest.  expire_only:
  * the deliverer can send nothing more (its more() said 0), so an entry
@@ -1986,6 +2024,11 @@ process_locked(struct queue *q, const char *id, int datafd,
 	err_clear(&pe);
 	if ((rc = read_ctl(q->qfd, name, &qe, &pe)) == 1)
 		return 0;	/* finished by someone else meanwhile */
+	if (rc == 0 && p->own_only && (qe.owner < 0 ||
+	    (uid_t)qe.owner != p->own_uid)) {
+		queue_entry_free(&qe);
+		return 0;	/* replaced meanwhile by another's entry */
+	}
 	if (rc == 0 && strcmp(qe.id, id) != 0)
 		rc = err_set(&pe, ERR_DATA, "id %s in file %s", qe.id, name);
 	if (rc == 0 && qe.size != dst->st_size)
@@ -2091,8 +2134,10 @@ list_dir(int dirfd, struct names *l, struct err *e)
  * files without a control file that nobody holds.
  */
 static void
-cleanup(struct queue *q, time_t now, struct queue_stats *st)
+cleanup(struct queue *q, const struct queue_params *p,
+    struct queue_stats *st)
 {
+	time_t		 now = now_of(p);
 	struct names	 l;
 	struct stat	 sb, sn;
 	struct err	 e;
@@ -2111,6 +2156,7 @@ cleanup(struct queue *q, time_t now, struct queue_stats *st)
 				continue;
 			if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
 			    now - sb.st_mtime >= TMP_MAX_AGE &&
+			    (!p->own_only || sb.st_uid == p->own_uid) &&
 			    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
 			    fstatat(q->tmpfd, l.v[i], &sn,
 			    AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -2128,6 +2174,11 @@ cleanup(struct queue *q, time_t now, struct queue_stats *st)
 			ename(ctl, sizeof(ctl), id, ".ctl");
 			if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) ==
 			    0 || errno != ENOENT)
+				continue;
+			/* A set-gid user's run touches only its own files. */
+			if (p->own_only && (fstatat(q->qfd, l.v[i], &sn,
+			    AT_SYMLINK_NOFOLLOW) == -1 ||
+			    sn.st_uid != p->own_uid))
 				continue;
 			if ((fd = lock_data(q, id, &locked, &sb)) == -1)
 				continue;
@@ -2162,7 +2213,7 @@ queue_run(struct queue *q, const struct queue_params *p,
 		return 0;	/* no queue: nothing to do */
 	if (writable(q, e) == -1)
 		return -1;
-	cleanup(q, now_of(p), st);
+	cleanup(q, p, st);
 	if (list_dir(q->qfd, &l, e) == -1)
 		return -1;
 	for (i = 0; i < l.n; i++) {
@@ -2178,6 +2229,10 @@ queue_run(struct queue *q, const struct queue_params *p,
 		 * in the queue like any other message.
 		 */
 		expire_only = d->more != NULL && !d->more(d->arg);
+		if (foreign(q, id, p)) {
+			st->others++;
+			continue;
+		}
 		if ((fd = lock_data(q, id, &locked, &sb)) == -1) {
 			if (locked == LOCK_HELD)
 				st->locked++;

@@ -87,6 +87,8 @@ struct queue_entry {
 	time_t		 next_attempt;
 	unsigned	 attempts;
 	off_t		 size;		/* of the data file */
+	long long	 owner;		/* uid that submitted it (record O);
+					   -1: not recorded (older files) */
 	char		*last_error;	/* NULL: none */
 	struct envelope	 env;		/* with each recipient's state */
 };
@@ -102,6 +104,11 @@ struct queue_params {
 	int		 no_dsn;	/* never queue a DSN */
 	int		 dsn_on_submit;	/* queue_spool_settle() queues DSNs too */
 	const char	*hostname;	/* Reporting-MTA, DSN From/Message-ID */
+	int		 own_only;	/* handle only entries whose owner is
+					   own_uid: never open, lock or touch
+					   another user's entry (a non-root
+					   caller of a set-gid run) */
+	uid_t		 own_uid;
 	time_t		 now;		/* 0: time(NULL) (tests set it) */
 };
 
@@ -136,6 +143,7 @@ struct queue_stats {
 	size_t	 entries;	/* control files seen */
 	size_t	 due;		/* tried: deliver() was called for them */
 	size_t	 locked;	/* skipped: another process holds them */
+	size_t	 others;	/* skipped: another user's (own_only) */
 	size_t	 sent;		/* finished: every recipient accepted */
 	size_t	 deferred;	/* kept for a retry */
 	size_t	 failed;	/* moved to (or copied into) failed/ */

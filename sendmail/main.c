@@ -333,17 +333,27 @@ add_list(struct run *r, struct aliases *al, struct envelope *env,
 	return 0;
 }
 
+/*
+ * "<a>,<b>" for the log, each address escaped (log_addr); whole addresses
+ * only, then ",..." when the rest does not fit; "none" when there is none.
+ */
 static void
 rcpt_list(const struct envelope *env, char *out, size_t len)
 {
-	size_t	i, o = 0;
+	char	a[LOG_ADDR_MAX];
+	size_t	i, n, o = 0;
 
-	out[0] = '\0';
-	for (i = 0; i < env->nrcpts && o + 4 < len; i++)
-		o += (size_t)snprintf(out + o, len - o, "%s<%s>", i ? "," : "",
-		    env->rcpts[i].addr);
-	if (o >= len)
-		out[len - 1] = '\0';
+	snprintf(out, len, "none");
+	for (i = 0; i < env->nrcpts; i++) {
+		log_addr(env->rcpts[i].addr, a, sizeof(a));
+		n = strlen(a);
+		if (o + (i ? 1 : 0) + n + 5 > len) {
+			snprintf(out + o, len - o, ",...");
+			break;
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "",
+		    a);
+	}
 }
 
 static void
@@ -351,16 +361,17 @@ log_result(const struct run *r, const char *id, const struct envelope *env,
     off_t size, const struct smtp_info *info, const char *status,
     const char *why)
 {
-	char	to[1024];
+	char	to[1024], from[LOG_ADDR_MAX], text[600];
 
 	rcpt_list(env, to, sizeof(to));
-	log_info("id=%s from=<%s> to=%s size=%lld relay=%s tls=%s auth=%s "
-	    "status=%s (%s) delay=%.2fs", id ? id : "-", env->sender, to,
-	    (long long)size,
+	log_info("id=%s from=%s to=%s size=%lld relay=%s tls=%s auth=%s "
+	    "status=%s (%s) delay=%.2fs", id ? id : "-",
+	    log_addr(env->sender, from, sizeof(from)), to, (long long)size,
 	    info && info->relay[0] ? info->relay : "none",
 	    info && info->tls_version[0] ? info->tls_version : "none",
 	    info && info->authenticated ? r->cfg.user : "none", status,
-	    why, (double)(net_now_ms() - r->start_ms) / 1000.0);
+	    log_text(why, text, sizeof(text)),
+	    (double)(net_now_ms() - r->start_ms) / 1000.0);
 }
 
 /*
@@ -548,6 +559,7 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 	struct queue_params	 p;
 	enum queue_outcome	 out;
 	struct err		 e, qe;
+	char			 text[600];
 	size_t			 i;
 	int			 rc;
 
@@ -612,7 +624,8 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 		 * for refused recipients could not be written.  Exiting 73/74
 		 * now would invite a resubmission, and a duplicate.
 		 */
-		log_warn("id=%s: %s", o->id, qe.msg);
+		log_warn("id=%s: %s", o->id, log_text(qe.msg, text,
+		    sizeof(text)));
 	}
 	o->queued = out == QUEUE_QUEUED;
 	if (o->status == EX_OK)
@@ -703,6 +716,7 @@ static int
 mode_submit(struct run *r)
 {
 	struct envelope		 env;
+	char			 from[LOG_ADDR_MAX];
 	struct aliases		*al = NULL;
 	struct msg_input	*in;
 	struct msg		*m = NULL;
@@ -800,8 +814,9 @@ mode_submit(struct run *r)
 		env.body = BODY_8BITMIME;
 	if (st.nul_removed || st.cr_replaced || st.lines_split ||
 	    st.qp_reencoded)
-		log_warn("from=<%s>: message repaired: %zu NUL removed, %zu "
-		    "stray CR replaced, %zu long lines split%s", env.sender,
+		log_warn("from=%s: message repaired: %zu NUL removed, %zu "
+		    "stray CR replaced, %zu long lines split%s",
+		    log_addr(env.sender, from, sizeof(from)),
 		    st.nul_removed, st.cr_replaced, st.lines_split,
 		    st.qp_reencoded ? ", body re-encoded quoted-printable" :
 		    "");
@@ -1080,6 +1095,7 @@ mode_serve(struct run *r)
 	struct serve_params	 sp;
 	struct serve_ctx	 c;
 	struct err		 e;
+	char			 text[600];
 	int			 rc;
 
 	memset(&c, 0, sizeof(c));
@@ -1103,7 +1119,7 @@ mode_serve(struct run *r)
 	aliases_free(c.al);
 	/* Nothing on stderr: the client reads replies, not our messages. */
 	if (rc == -1)
-		log_warn("-bs: %s", e.msg);
+		log_warn("-bs: %s", log_text(e.msg, text, sizeof(text)));
 	return rc == 0 ? EX_OK : exit_code(e.cls);
 }
 

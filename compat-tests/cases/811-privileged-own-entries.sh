@@ -11,7 +11,9 @@
 # command: alice queues a message during an outage; bob runs -q -v with the
 #          smarthost back; then bob queues his own message and runs -q
 #          against the silent listener, and is SIGSTOPped while it waits
-# expect:  bob's -q -v sends nothing of alice's (no delivery, no MAIL FROM in
+# expect:  alice's run does not create the (missing) log file; once
+#          root:postern 0660 it gets every caller's lines;
+#          bob's -q -v sends nothing of alice's (no delivery, no MAIL FROM in
 #          his transcript, alice's entry untouched) -- so bob cannot make it
 #          go out again and again; alice's control file records her uid
 #          (record O); while bob's runner is stopped, alice's data file is
@@ -26,7 +28,8 @@ bin=$CASE_DIR/sbin/postern
 getent group postern >/dev/null || groupadd --system postern
 rm -rf "$etc" "$spool" "$CASE_DIR/sbin"
 install -d -m 0755 "$etc" "$CASE_DIR/sbin"
-install -d -o root -g postern -m 2770 "$spool" "$spool/tmp" "$spool/q" "$spool/failed"
+install -d -o root -g postern -m 2770 "$spool" "$spool/tmp" "$spool/q" "$spool/failed" \
+    "$CASE_DIR/log"
 
 # The program under test, with its default config in $etc.
 [ -r "$TOP/sendmail/.build-flags" ] && [ -r "$TOP/sendmail/libpostern.a" ] ||
@@ -60,6 +63,7 @@ sys_conf() {
 
 	[log]
 	syslog = no
+	file = $CASE_DIR/log/postern.log
 	EOF
 	chown root:postern "$etc/postern.ini.new"
 	chmod 0640 "$etc/postern.ini.new"
@@ -78,6 +82,11 @@ make_msg alice-rcpt@example.org m811-alice | expect_exit 0 alice "$bin" -t -i
 expect_stderr_line '^postern: queued \(.+\); id [0-9A-F]{24}$'
 aid=$(sed -n 's/.*; id \([0-9A-F]*\)$/\1/p' "$CMD_ERR")
 [ "$(q_ids)" = "$aid" ] || fail "queue holds '$(q_ids)', want $aid"
+# A user's set-gid run does not create the system's log file (she would
+# own it); the administrator makes it root:postern 0660.
+[ ! -e "$CASE_DIR/log/postern.log" ] ||
+    fail "alice's run created the log file: $(stat -c '%U:%G %a' "$CASE_DIR/log/postern.log")"
+install -o root -g postern -m 0660 /dev/null "$CASE_DIR/log/postern.log"
 grep -q '^O 5:60811$' "$spool/q/$aid.ctl" ||
     fail "control file does not record alice's uid: $(head -c 300 "$spool/q/$aid.ctl" | tr '\n' '|')"
 
@@ -137,3 +146,5 @@ expect_exit 0 "$bin" -q -v
 maildir_wait 2
 [ "$(marker_count m811-bob)" = 1 ] || fail "bob's message arrived $(marker_count m811-bob) times"
 [ "$(q_entries)" = 0 ] || fail "entries left: $(q_ids)"
+grep -q "id=$bid .*uid60812@example.org.*status=queued" "$CASE_DIR/log/postern.log" ||
+    fail "bob's submission is not in the log: $(cat "$CASE_DIR/log/postern.log")"

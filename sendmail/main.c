@@ -315,6 +315,14 @@ add_list(struct run *r, struct aliases *al, struct envelope *env,
 	struct addr_list	l;
 	size_t			i;
 
+	/*
+	 * A line break followed by a blank is a fold in a header, but an
+	 * argument has no lines: CR or LF anywhere in it is refused (SPEC).
+	 */
+	if (cls == ERR_USAGE && (memchr(s, '\r', len) != NULL ||
+	    memchr(s, '\n', len) != NULL))
+		return err_set(e, cls, "recipient argument holds a line "
+		    "break (CR or LF)");
 	addr_list_init(&l);
 	if (addr_parse_list(s, len, &l, e) == -1) {
 		addr_list_free(&l);

@@ -71,6 +71,8 @@ struct field {
 	size_t	 len;		/* including every CRLF */
 	size_t	 namelen;	/* without blanks before the colon */
 	size_t	 colon;		/* offset of the colon from off */
+	int	 stray_cr;	/* a stray CR, repaired to a space, had text
+				   after it on its line */
 };
 
 struct msg {
@@ -305,14 +307,30 @@ hdr_add(struct msg *m, const char *p, size_t n, struct err *e)
 	return err_set(e, ERR_SOFTWARE, "out of memory");
 }
 
-/* Consume one header line into m->hdr in canonical form. */
+/* 1 if p[0..n) holds anything but SP and HTAB. */
 static int
-hdr_take_line(struct msg *m, struct msg_input *in, struct err *e)
+has_text(const char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t')
+			return 1;
+	return 0;
+}
+
+/*
+ * Consume one header line into m->hdr in canonical form.  *inner: a stray
+ * CR (repaired to a space) was followed by text on the line, i.e. it sat
+ * inside the field rather than just before its line end.
+ */
+static int
+hdr_take_line(struct msg *m, struct msg_input *in, int *inner, struct err *e)
 {
 	const char	*p;
 	ssize_t		 r;
 	size_t		 n, i, j;
-	int		 pend = 0, eol = 0;
+	int		 pend = 0, eol = 0, after_cr = 0;
 
 	while (!eol && (r = in_next(in, &p, 1)) > 0) {
 		n = (size_t)r;
@@ -328,6 +346,7 @@ hdr_take_line(struct msg *m, struct msg_input *in, struct err *e)
 			}
 			if (pend) {
 				m->cr_replaced++;
+				after_cr = 1;
 				if (hdr_add(m, " ", 1, e) == -1)
 					return -1;
 				pend = 0;
@@ -339,6 +358,8 @@ hdr_take_line(struct msg *m, struct msg_input *in, struct err *e)
 			}
 			for (j = i; j < n && p[j] != '\0' && p[j] != '\r'; j++)
 				;
+			if (after_cr && has_text(p + i, j - i))
+				*inner = 1;
 			if (hdr_add(m, p + i, j - i, e) == -1)
 				return -1;
 		}
@@ -411,9 +432,10 @@ msg_read_headers(struct msg **mp, struct msg_input *in, struct err *e)
 			m->f[m->nf].len = 0;
 			m->f[m->nf].namelen = namelen;
 			m->f[m->nf].colon = colon;
+			m->f[m->nf].stray_cr = 0;
 			m->nf++;
 		}
-		if (hdr_take_line(m, in, e) == -1)
+		if (hdr_take_line(m, in, &m->f[m->nf - 1].stray_cr, e) == -1)
 			goto fail;
 		m->f[m->nf - 1].len = m->hdr.len - m->f[m->nf - 1].off;
 	}
@@ -515,13 +537,23 @@ msg_header_rcpts(const struct msg *m, struct addr_list *out, struct err *e)
 				break;
 		if (k == 3)
 			continue;
+		snprintf(what, sizeof(what), "%.*s header",
+		    (int)m->f[i].namelen, field_text(m, i));
+		/*
+		 * A stray CR inside an address field is refused, not repaired
+		 * (SPEC: CR or LF inside an address exits 65): "\rtest"@x
+		 * must not become the recipient " test"@x.
+		 */
+		if (m->f[i].stray_cr) {
+			err_set(e, ERR_DATA, "%s: stray CR inside the field",
+			    what);
+			goto fail;
+		}
 		if (field_unfold(m, i, &u, e) == -1)
 			goto fail;
 		if (blank(u.data, u.len))
 			continue;
 		if (addr_parse_list(u.data, u.len, out, e) == -1) {
-			snprintf(what, sizeof(what), "%.*s header",
-			    (int)m->f[i].namelen, field_text(m, i));
 			err_prefix(e, what);
 			goto fail;
 		}

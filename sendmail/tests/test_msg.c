@@ -560,6 +560,12 @@ static const struct rcase rcases[] = {
 	{ "Subject: none\n\n", "" },
 	{ "To: a@b@c\n\n", NULL },
 	{ "To: <a@b\n\n", NULL },
+	/* A stray CR inside an address field is refused, not repaired. */
+	{ "To: \"\rtest\"@x\n\n", NULL },
+	{ "To: a@b,\r c@d\n\n", NULL },
+	{ "Subject: a\rb\nTo: a@b\n\n", "a@b" },	/* not an address field */
+	{ "To: a@b\r\r\n\n", "a@b" },	/* only blanks after it */
+	{ "To: a@b \r \n\n", "a@b" },
 };
 
 static void

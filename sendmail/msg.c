@@ -16,7 +16,10 @@
  *  - A line of "." alone (then LF, CRLF or the end of input) ends the input
  *    when dot_ends is set; "..", ".x" and ".\r" followed by more text are
  *    ordinary data.  Dots are never un-stuffed.
- *  - A first line "From " (an mbox separator) is dropped.
+ *  - Every leading "From " line (an mbox separator) and ">From " line
+ *    (one quoted by a mailer, any number of ">") is dropped, as Postfix's
+ *    sendmail does; Return-Path and Content-Length fields are dropped as
+ *    Postfix's cleanup does.
  *  - The header section ends at the first empty line, at the end of input,
  *    or at the first line that is neither a field ("name:") nor a
  *    continuation (starts with SP or HTAB); such a line, and everything
@@ -375,6 +378,17 @@ hdr_take_line(struct msg *m, struct msg_input *in, int *inner, struct err *e)
 	return hdr_add(m, "\r\n", 2, e);
 }
 
+/* "From " after any number of ">": an mbox separator or a quoted one. */
+static int
+is_from_line(const char *p, size_t n)
+{
+	size_t	i = 0;
+
+	while (i < n && p[i] == '>')
+		i++;
+	return n - i >= 5 && memcmp(p + i, "From ", 5) == 0;
+}
+
 int
 msg_read_headers(struct msg **mp, struct msg_input *in, struct err *e)
 {
@@ -395,8 +409,7 @@ msg_read_headers(struct msg **mp, struct msg_input *in, struct err *e)
 		}
 		if (n == 0)
 			break;			/* end of input: no body */
-		if (first && n >= 5 && memcmp(p, "From ", 5) == 0) {
-			first = 0;
+		if (first && is_from_line(p, n)) {
 			if (in_skipline(in) == -1) {
 				in_error(in, e);
 				goto fail;
@@ -1035,6 +1048,15 @@ emit_headers(const struct msg *m, struct out *o, const struct msg_opts *opts,
 	st->has_8bit_headers = 0;
 	for (i = 0; i < m->nf; i++) {
 		if (field_is(m, i, "bcc") || field_is(m, i, "resent-bcc"))
+			continue;
+		/*
+		 * Return-Path is the final delivery's to add (RFC 5321 4.4:
+		 * an originating system should not send it); Content-Length
+		 * describes a local mailbox, not what goes on the wire.
+		 * Postfix's cleanup drops both.
+		 */
+		if (field_is(m, i, "return-path") ||
+		    field_is(m, i, "content-length"))
 			continue;
 		if (qp && field_is(m, i, "content-transfer-encoding"))
 			continue;

@@ -88,6 +88,19 @@ static const struct tcase cases[] = {
 	    {0}, {0}, 0, 0, 0, 0, 0, 0 },
 	{ "mbox from line", "From a@b Mon Jan  1 00:00:00 2024\n" H "\nx\n", 0,
 	    1, 0, HC "\r\nx\r\n", {0}, {0}, 0, 0, 0, 0, 0, 0 },
+	/* Every leading "From " and ">From " line goes, as Postfix does. */
+	{ ">From first line", ">From a@b Mon Jan  1 00:00:00 2024\n" H "\nx\n",
+	    0, 1, 0, HC "\r\nx\r\n", {0}, {0}, 0, 0, 0, 0, 0, 0 },
+	{ "several from lines", "From a@b Mon\r\n>From c@d Tue\nFrom e\n"
+	    ">>From f\n" H "\nx\n", 0, 1, 0, HC "\r\nx\r\n",
+	    {0}, {0}, 0, 0, 0, 0, 0, 0 },
+	{ "from line later is a header error: body", H "From x\n\nb\n", 0, 1,
+	    0, HC "\r\nFrom x\r\n\r\nb\r\n", {0}, {0}, 0, 0, 0, 0, 0, 0 },
+	/* Return-Path and Content-Length are dropped (Postfix, RFC 5321 4.4). */
+	{ "return-path, content-length", "Return-Path: <x@y>\n"
+	    "Content-Length: 5\n" H "return-path:\n <z@w>\n"
+	    "CONTENT-LENGTH : 9\n\nx\n", 0, 1, 0, HC "\r\nx\r\n",
+	    {0}, {0}, 0, 0, 0, 0, 0, 0 },
 	{ "not a header: all body", "hello world\nTo: x\n", 0, 1, 0, NULL,
 	    { "Date: ", "Message-ID: <", "\r\n\r\nhello world\r\nTo: x\r\n" },
 	    { "\r\nTo: x\r\n\r\n" }, 0, 0, 0, 0, 0, 0 },

@@ -72,6 +72,8 @@ enum key {
 	K_FROM, K_DOMAIN, K_FROM_HEADER, K_ALLOW_FROM_OVERRIDE, K_ALIASES_FILE,
 	K_DIR, K_DELIVERY, K_ENABLED, K_RETRY, K_RETRY_MAX, K_LIFETIME,
 	K_SYSLOG, K_FILE,
+	/* harden (issue 11) */
+	K_MAX_MESSAGE_SIZE,
 	K_COUNT
 };
 
@@ -111,6 +113,8 @@ static const struct keydef keys[K_COUNT] = {
 	[K_LIFETIME] =		{ SECT_QUEUE, "lifetime", 0 },
 	[K_SYSLOG] =		{ SECT_LOG, "syslog", 0 },
 	[K_FILE] =		{ SECT_LOG, "file", 0 },
+	/* harden (issue 11) */
+	[K_MAX_MESSAGE_SIZE] =	{ SECT_QUEUE, "max_message_size", 0 },
 };
 
 static const struct {
@@ -509,6 +513,43 @@ set_duration(struct ctx *x, enum key k, const char *v, unsigned *out)
 	return 0;
 }
 
+/*
+ * A size: digits, then optionally K, M or G (binary: 1024, 1024^2,
+ * 1024^3, either case); "0" is no limit.  At most CONFIG_SIZE_MAX.
+ */
+static int
+set_size(struct ctx *x, enum key k, const char *v, unsigned long long *out)
+{
+	unsigned long long	 n, mul = 1;
+	char			*end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return bad(x, k, v, "expected a size such as 50M, 512K or 0");
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	switch (*end) {
+	case 'k': case 'K':
+		mul = 1024;
+		break;
+	case 'm': case 'M':
+		mul = 1024 * 1024;
+		break;
+	case 'g': case 'G':
+		mul = 1024 * 1024 * 1024;
+		break;
+	case '\0':
+		break;
+	default:
+		return bad(x, k, v, "expected a size such as 50M, 512K or 0");
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return bad(x, k, v, "expected a size such as 50M, 512K or 0");
+	if (errno != 0 || n > CONFIG_SIZE_MAX / mul)
+		return bad(x, k, v, "too large");
+	*out = n * mul;
+	return 0;
+}
+
 static int
 set_bool(struct ctx *x, enum key k, const char *v, int *out)
 {
@@ -654,6 +695,8 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return bad(x, k, v, "expected a syslog facility or no");
 	case K_FILE:
 		return set_path(x, k, v, &c->log_file);
+	case K_MAX_MESSAGE_SIZE:
+		return set_size(x, k, v, &c->max_message_size);
 	case K_COUNT:
 		break;
 	}
@@ -1019,6 +1062,7 @@ config_defaults(struct config *c)
 	c->retry = 60;
 	c->retry_max = 3600;
 	c->lifetime = 5 * 86400;
+	c->max_message_size = CONFIG_MAX_MESSAGE_SIZE;
 	c->syslog_facility = LOG_MAIL;
 }
 

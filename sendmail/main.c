@@ -280,6 +280,7 @@ message_opts(const struct run *r, const struct envelope *env,
 	mo->force_from = r->cfg.from_header == CONFIG_FROM_FORCE;
 	mo->msgid_domain = r->cfg.domain ? r->cfg.domain : r->hostname;
 	mo->tmpdir = "/tmp";
+	mo->max_size = (off_t)r->cfg.max_message_size;
 }
 
 /* Qualify and alias-expand one recipient into the envelope. */
@@ -1118,6 +1119,9 @@ mode_serve(struct run *r)
 	memset(&sp, 0, sizeof(sp));
 	sp.hostname = r->hostname;
 	sp.tmpdir = "/tmp";
+	/* 0 is no limit: serve.c then caps it at what SIZE= can say. */
+	sp.max_size = r->cfg.max_message_size != 0 ?
+	    (off_t)r->cfg.max_message_size : (off_t)CONFIG_SIZE_MAX;
 	/* The transcript would go to the client: no -v here. */
 	r->opts.verbose = 0;
 	rc = serve_run(STDIN_FILENO, STDOUT_FILENO, &sp, &h, &e);

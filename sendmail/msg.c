@@ -1393,7 +1393,7 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 	struct enc	 en;
 	struct stat	 sb;
 	const char	*p;
-	off_t		 body_off;
+	off_t		 body_off, taken;
 	ssize_t		 n;
 	int		 rc = -1;
 
@@ -1419,8 +1419,15 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 	memset(&en, 0, sizeof(en));
 	en.o = o;
 	en.split = body_splits(m);
-	while ((n = in_next(in, &p, 0)) > 0)
+	taken = body_off;
+	while ((n = in_next(in, &p, 0)) > 0) {
 		enc_feed(&en, p, (size_t)n);
+		taken += n;
+		/* Counting the input too: NULs from /dev/zero write nothing. */
+		if (opts->max_size > 0 && (taken > opts->max_size ||
+		    o->total > opts->max_size))
+			goto toobig;
+	}
 	if (n == -1) {
 		in_error(in, e);
 		goto done;
@@ -1451,8 +1458,15 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 	if (st->has_8bit_headers)
 		st->has_8bit = 1;
 	st->size = o->total;
+	if (opts->max_size > 0 && o->total > opts->max_size)
+		goto toobig;	/* the quoted-printable form grew */
 	rc = 0;
 done:
 	free(o);
 	return rc;
+toobig:
+	err_set(e, ERR_DATA, "message larger than [queue] max_message_size "
+	    "(%lld octets)", (long long)opts->max_size);
+	free(o);
+	return -1;
 }

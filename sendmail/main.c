@@ -538,6 +538,7 @@ struct outcome {
 	int		 status;	/* sysexits for the caller */
 	int		 queued;	/* some recipients wait in the queue */
 	int		 delivered;	/* some recipients were accepted */
+	int		 reported;	/* refused ones got a DSN in the queue */
 	char		 id[QUEUE_ID_SIZE];
 	struct err	 e;		/* why not everything was delivered */
 };
@@ -620,7 +621,10 @@ attempt(struct run *r, struct delivery *d, struct queue *q,
 	p.dsn_on_submit = dsn_on_submit &&
 	    envelope_count(env, RCPT_FAILED) < env->nrcpts;
 	out = QUEUE_DISCARDED;
+	o->reported = p.dsn_on_submit && queue_wants_failure_dsn(env) &&
+	    envelope_count(env, RCPT_FAILED) > 0;
 	if (queue_spool_settle(q, sp, env, &e, &p, &out, &qe) == -1) {
+		o->reported = 0;
 		if (out == QUEUE_DISCARDED) {
 			/* Nothing was committed: nothing promised. */
 			o->e = qe;
@@ -1070,8 +1074,24 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 			    o.id[0] ? " as " : "", o.id);
 		return 0;
 	case EX_NOUSER:
-		reply(code, text, len, 250, "2.0.0 accepted; some recipients "
-		    "refused, a report goes to the sender: %s", o.e.msg);
+		/*
+		 * The others have the message, so not a 5xx (the client would
+		 * send it again).  Promise a report only when one was queued:
+		 * without a (writable) queue there is none, and the reply is
+		 * the only place left to say who was refused.
+		 */
+		if (o.reported)
+			reply(code, text, len, 250, "2.0.0 accepted; some "
+			    "recipients refused, a report goes to the sender: "
+			    "%s", o.e.msg);
+		else
+			reply(code, text, len, 250, "2.0.0 accepted for %zu of "
+			    "%zu recipients; refused, and no report will be "
+			    "sent (%s): %s", env->nrcpts -
+			    envelope_count(env, RCPT_FAILED), env->nrcpts,
+			    !queue_wants_failure_dsn(env) ? "none asked for" :
+			    sp == NULL ? "no queue" :
+			    "the report could not be queued", o.e.msg);
 		return 0;
 	case EX_UNAVAILABLE:
 		reply(code, text, len, 554, "%s %s", enhanced_code(o.e.msg,

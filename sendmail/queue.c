@@ -1492,8 +1492,8 @@ dsn_headers(struct dsnw *w, int datafd, off_t size)
 	free(h);
 }
 
-static int
-wants_failure_dsn(const struct envelope *env)
+int
+queue_wants_failure_dsn(const struct envelope *env)
 {
 	const char	*n = env->dsn_notify;
 
@@ -1779,7 +1779,7 @@ record_failures(struct queue *q, const struct queue_entry *qe, int datafd,
 		return -1;
 	if (st != NULL)
 		st->failed++;
-	if (!p->no_dsn && wants_failure_dsn(&qe->env)) {
+	if (!p->no_dsn && queue_wants_failure_dsn(&qe->env)) {
 		err_clear(&de);
 		if (dsn_queue(q, qe, datafd, before, expired, p, &de) == -1) {
 			if (de.cls != ERR_DATA) {
@@ -2327,7 +2327,7 @@ queue_spool_settle(struct queue *q, struct queue_spool *s,
 		if (nfail > 0) {
 			failed_rc = fail_record(q, &qe, 0, e);
 			if (failed_rc == 0 && p->dsn_on_submit && !p->no_dsn &&
-			    wants_failure_dsn(env))
+			    queue_wants_failure_dsn(env))
 				failed_rc = dsn_queue(q, &qe, s->fd, before, 0,
 				    p, e);
 			rc = failed_rc;
@@ -2339,7 +2339,7 @@ queue_spool_settle(struct queue *q, struct queue_spool *s,
 			goto out;
 		}
 		*out = QUEUE_FAILED;
-		if (p->dsn_on_submit && !p->no_dsn && wants_failure_dsn(env))
+		if (p->dsn_on_submit && !p->no_dsn && queue_wants_failure_dsn(env))
 			rc = dsn_queue(q, &qe, s->fd, before, 0, p, e);
 	}
 out:

@@ -247,6 +247,12 @@ int	queue_run(struct queue *q, const struct queue_params *p,
  */
 int	queue_list(struct queue *q, FILE *out, time_t now, struct err *e);
 
+/*
+ * 1 when a failure of env's recipients gets a DSN: a sender that is not
+ * the null sender, and DSN NOTIFY unset or holding "failure".
+ */
+int	queue_wants_failure_dsn(const struct envelope *env);
+
 /* Exposed for tests and the fuzz target. */
 int	queue_ctl_parse(const char *data, size_t len, struct queue_entry *qe,
 	    struct err *e);

@@ -1105,6 +1105,15 @@ check_literal(const char *s)
 }
 
 int
+addr_domain_valid(const char *domain)
+{
+	const char	*end;
+
+	return domain != NULL && strlen(domain) <= ADDR_DOMAIN_MAX &&
+	    (end = check_domain(domain)) != NULL && *end == '\0';
+}
+
+int
 addr_check_envelope(const char *spec, struct err *e)
 {
 	const char	*p, *dom;

@@ -1238,6 +1238,17 @@ config_load_fd(struct config *c, int fd, const char *name, int privileged,
 		goto fail;
 	if (c->password != NULL && check_secret_mode(&st, name, e) == -1)
 		goto fail;
+	/*
+	 * harden (issue 11): a file anyone may write lets anyone choose the
+	 * smarthost, and so read the mail and capture the password wherever
+	 * it is kept; refused for every caller, not only privileged ones.
+	 */
+	if ((st.st_mode & S_IWOTH) != 0) {
+		err_set(e, ERR_CONFIG, "%s: writable by others (mode %04o): "
+		    "anyone could choose the smarthost (chmod o-w)", name,
+		    (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
 	buf_free(&b);
 	return 0;
 fail:

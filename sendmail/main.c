@@ -309,6 +309,19 @@ add_recipient(struct run *r, struct aliases *al, struct envelope *env,
 	return rc;
 }
 
+/*
+ * A message the queue could not hold is refused before anything is sent:
+ * found out only when a partly delivered message had to be queued, it
+ * exited 65 after some recipients already had it.
+ */
+static void
+too_many_rcpts(const struct envelope *env, enum err_class cls)
+{
+	if (env->nrcpts > QUEUE_RCPT_MAX)
+		dief(cls, "%zu recipients: more than %d", env->nrcpts,
+		    QUEUE_RCPT_MAX);
+}
+
 static int
 add_list(struct run *r, struct aliases *al, struct envelope *env,
     const char *s, size_t len, enum err_class cls, struct err *e)
@@ -779,6 +792,7 @@ mode_submit(struct run *r)
 		if (add_list(r, al, &env, r->opts.rcpts[i],
 		    strlen(r->opts.rcpts[i]), ERR_USAGE, &e) == -1)
 			die(&e);
+	too_many_rcpts(&env, ERR_USAGE);
 
 	/* The message: headers first, then -t. */
 	if ((in = msg_input_new(STDIN_FILENO, !r->opts.ignore_dots)) == NULL)
@@ -795,6 +809,7 @@ mode_submit(struct run *r)
 				die(&e);
 			}
 		addr_list_free(&hl);
+		too_many_rcpts(&env, ERR_DATA);
 	}
 	if (env.nrcpts == 0)
 		dief(ERR_USAGE, "no recipients (give addresses as arguments, "

@@ -211,6 +211,14 @@ static const struct tcase cases[] = {
 	{ "group-writable privileged", HOST, 0, 0660, 1,
 	    "t.ini: writable by group or others (mode 0660)" },
 	{ "group-writable unprivileged", HOST, 0, 0660, 0, NULL },
+	/* Anyone could choose the smarthost: refused whoever runs it. */
+	{ "world-writable unprivileged", HOST "user = u\n"
+	    "password_file = /etc/pw\n", 0, 0666, 0,
+	    "t.ini: writable by others (mode 0666): anyone could choose the "
+	    "smarthost (chmod o-w)" },
+	{ "world-writable no secret", HOST, 0, 0602, 0,
+	    "t.ini: writable by others (mode 0602): anyone could choose the "
+	    "smarthost (chmod o-w)" },
 	{ "variable", HOST "user = ${POSTERN_TEST_USER}\n", 0, 0, 0, NULL },
 	{ "variable privileged", HOST "user = ${POSTERN_TEST_USER}\n",
 	    0, 0640, 1, "t.ini:3: ${...} is not allowed when running "

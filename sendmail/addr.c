@@ -1116,7 +1116,7 @@ addr_domain_valid(const char *domain)
 int
 addr_check_envelope(const char *spec, struct err *e)
 {
-	const char	*p, *dom;
+	const char	*p, *dom, *end;
 	size_t		 n;
 	int		 c, want;
 
@@ -1173,12 +1173,15 @@ addr_check_envelope(const char *spec, struct err *e)
 			return err_set(e, ERR_DATA, "address: %s is not an "
 			    "IPv4 or IPv6 address literal (RFC 5321 4.1.3)",
 			    dom);
-	} else if ((p = check_domain(p)) == NULL || *p != '\0') {
-		if (p != NULL)
-			return env_fail(spec, p, e);
-		return err_set(e, ERR_DATA, "address: domain %.255s is not "
-		    "SMTP syntax: labels of letters, digits and inner "
-		    "hyphens, each 1 to 63 octets (RFC 5321 4.1.2)", dom);
+	} else {
+		if ((end = check_domain(p)) == NULL)
+			return err_set(e, ERR_DATA, "address: domain %.255s "
+			    "is not SMTP syntax: labels of letters, digits "
+			    "and inner hyphens, each 1 to 63 octets (RFC 5321 "
+			    "4.1.2)", dom);
+		if (*end != '\0')
+			return env_fail(spec, end, e);
+		p = end;
 	}
 	if ((size_t)(p - dom) > ADDR_DOMAIN_MAX)
 		return err_set(e, ERR_DATA, "address: domain too long (%zu "

@@ -58,7 +58,7 @@ $(file >$(FLAGS_FILE),$(BUILD_FLAGS))
 endif
 $(FLAGS_FILE): ;
 
-.PHONY: all check unit compat demo fuzz lint install clean bench
+.PHONY: all check unit compat demo fuzz lint tidy install clean bench
 
 all: sendmail/postern
 
@@ -120,6 +120,16 @@ CPPCHECK_FLAGS = --std=c11 --enable=warning,portability,performance \
 	--suppress=missingIncludeSystem \
 	--suppress=nullPointerRedundantCheck:sendmail/auth.c \
 	--suppress=nullPointerArithmeticRedundantCheck:sendmail/auth.c
+
+# clang-tidy (package clang-tidy): the static analyzer's checks, without
+# the C11 Annex K advice (memset_s and friends, which glibc lacks).  Not part
+# of lint yet: it still reports findings in files under rework this round
+# (see the harden branch's report); run it with `make tidy`.
+TIDY_CHECKS = -*,clang-analyzer-*,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling
+
+tidy:
+	clang-tidy --quiet -checks='$(TIDY_CHECKS)' --warnings-as-errors='*' \
+	    sendmail/*.c -- -std=c11 -D_GNU_SOURCE -DSYSCONFDIR='"/etc"' -Isendmail
 
 lint:
 	@if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok|sscanf)[[:space:]]*\(' \

@@ -1104,6 +1104,58 @@ check_literal(const char *s)
 	return end + 1;
 }
 
+/*
+ * The local part of an envelope address: a quoted string of printable
+ * octets and quoted pairs, or a dot-string of atext.  Returns the octet
+ * after it, or NULL when it is not one; then bad_local() gives the offset
+ * of the offending octet.
+ */
+static size_t
+bad_local(const char *spec)
+{
+	const char	*p = spec;
+	int		 c, want;
+
+	if (*p == '"') {
+		for (p++; *p != '"'; p++) {
+			c = (unsigned char)*p;
+			if (c == '\\') {
+				c = (unsigned char)*++p;
+				if (c == '\0')
+					return (size_t)(p - spec);
+			}
+			if (c == '\0' || is_ctl(c) || c == '\t')
+				return (size_t)(p - spec);
+		}
+		return (size_t)-1;	/* fine */
+	}
+	for (want = 1; *p != '\0' && *p != '@'; p++) {
+		c = (unsigned char)*p;
+		if (c == '.' && !want)
+			want = 1;
+		else if (is_atext(c))
+			want = 0;
+		else
+			return (size_t)(p - spec);
+	}
+	return want ? (size_t)(p - spec) : (size_t)-1;
+}
+
+static const char *
+check_local(const char *spec)
+{
+	const char	*p;
+
+	if (bad_local(spec) != (size_t)-1)
+		return NULL;
+	if (*spec != '"')
+		return spec + strcspn(spec, "@");
+	for (p = spec + 1; *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p + 1;
+}
+
 int
 addr_domain_valid(const char *domain)
 {
@@ -1118,7 +1170,6 @@ addr_check_envelope(const char *spec, struct err *e)
 {
 	const char	*p, *dom, *end;
 	size_t		 n;
-	int		 c, want;
 
 	if (spec == NULL)
 		return err_set(e, ERR_DATA, "address: missing");
@@ -1133,32 +1184,8 @@ addr_check_envelope(const char *spec, struct err *e)
 	/* RFC 6531: a non-ASCII address is UTF-8, nothing else. */
 	if (!addr_utf8_valid(spec))
 		return err_set(e, ERR_DATA, "address: not valid UTF-8");
-	p = spec;
-	if (*p == '"') {
-		for (p++; *p != '"'; p++) {
-			c = (unsigned char)*p;
-			if (c == '\\') {
-				c = (unsigned char)*++p;
-				if (c == '\0')
-					return env_fail(spec, p, e);
-			}
-			if (c == '\0' || is_ctl(c) || c == '\t')
-				return env_fail(spec, p, e);
-		}
-		p++;
-	} else {
-		for (want = 1; *p != '\0' && *p != '@'; p++) {
-			c = (unsigned char)*p;
-			if (c == '.' && !want)
-				want = 1;
-			else if (is_atext(c))
-				want = 0;
-			else
-				return env_fail(spec, p, e);
-		}
-		if (want)
-			return env_fail(spec, p, e);
-	}
+	if ((p = check_local(spec)) == NULL || (*p != '\0' && *p != '@'))
+		return env_fail(spec, p != NULL ? p : spec + bad_local(spec), e);
 	if ((size_t)(p - spec) > ADDR_LOCAL_MAX)
 		return err_set(e, ERR_DATA, "address: local part too long "
 		    "(%zu octets, at most %d)", (size_t)(p - spec),

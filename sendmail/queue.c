@@ -2128,16 +2128,53 @@ list_dir(int dirfd, struct names *l, struct err *e)
 	return 0;
 }
 
-/*
- * Remove what crashed processes left: tmp/ files nobody holds (and old
- * enough that their creator is not between open and flock), and q/ data
- * files without a control file that nobody holds.
- */
+/* Whether this run may touch a file with these attributes (own_only). */
+static int
+owned(const struct queue_params *p, const struct stat *sb)
+{
+	return !p->own_only || sb->st_uid == p->own_uid;
+}
+
+/* tmp/ files old enough and unlocked: their writer is gone. */
 static void
-cleanup(struct queue *q, const struct queue_params *p,
+cleanup_tmp(struct queue *q, const struct queue_params *p,
     struct queue_stats *st)
 {
 	time_t		 now = now_of(p);
+	struct names	 l;
+	struct stat	 sb, sn;
+	struct err	 e;
+	char		 id[QUEUE_ID_SIZE];
+	size_t		 i;
+	int		 fd;
+
+	if (list_dir(q->tmpfd, &l, &e) == -1)
+		return;
+	for (i = 0; i < l.n; i++) {
+		if (!name_has(l.v[i], ".data", id) &&
+		    !name_has(l.v[i], ".ctl", id))
+			continue;
+		fd = openat(q->tmpfd, l.v[i], O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    now - sb.st_mtime >= TMP_MAX_AGE && owned(p, &sb) &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstatat(q->tmpfd, l.v[i], &sn, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    sn.st_ino == sb.st_ino && sn.st_dev == sb.st_dev &&
+		    unlinkat(q->tmpfd, l.v[i], 0) == 0 && st != NULL)
+			st->cleaned++;
+		close(fd);
+	}
+	names_free(&l);
+}
+
+/* q/ data files without a control file that nobody holds. */
+static void
+cleanup_q(struct queue *q, const struct queue_params *p,
+    struct queue_stats *st)
+{
 	struct names	 l;
 	struct stat	 sb, sn;
 	struct err	 e;
@@ -2145,52 +2182,43 @@ cleanup(struct queue *q, const struct queue_params *p,
 	size_t		 i;
 	int		 fd, locked;
 
-	if (list_dir(q->tmpfd, &l, &e) == 0) {
-		for (i = 0; i < l.n; i++) {
-			if (!name_has(l.v[i], ".data", id) &&
-			    !name_has(l.v[i], ".ctl", id))
-				continue;
-			fd = openat(q->tmpfd, l.v[i], O_RDONLY | O_NOFOLLOW |
-			    O_NONBLOCK | O_CLOEXEC);
-			if (fd == -1)
-				continue;
-			if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-			    now - sb.st_mtime >= TMP_MAX_AGE &&
-			    (!p->own_only || sb.st_uid == p->own_uid) &&
-			    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-			    fstatat(q->tmpfd, l.v[i], &sn,
-			    AT_SYMLINK_NOFOLLOW) == 0 &&
-			    sn.st_ino == sb.st_ino && sn.st_dev == sb.st_dev &&
-			    unlinkat(q->tmpfd, l.v[i], 0) == 0 && st != NULL)
-				st->cleaned++;
-			close(fd);
-		}
-		names_free(&l);
+	if (list_dir(q->qfd, &l, &e) == -1)
+		return;
+	for (i = 0; i < l.n; i++) {
+		if (!name_has(l.v[i], ".data", id))
+			continue;
+		ename(ctl, sizeof(ctl), id, ".ctl");
+		if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    errno != ENOENT)
+			continue;
+		/* A set-gid user's run touches only its own files. */
+		if (p->own_only && (fstatat(q->qfd, l.v[i], &sn,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !owned(p, &sn)))
+			continue;
+		if ((fd = lock_data(q, id, &locked, &sb)) == -1)
+			continue;
+		/* Still no control file, now that we hold it? */
+		if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) == -1 &&
+		    errno == ENOENT && unlinkat(q->qfd, l.v[i], 0) == 0 &&
+		    st != NULL)
+			st->cleaned++;
+		close(fd);
 	}
-	if (list_dir(q->qfd, &l, &e) == 0) {
-		for (i = 0; i < l.n; i++) {
-			if (!name_has(l.v[i], ".data", id))
-				continue;
-			ename(ctl, sizeof(ctl), id, ".ctl");
-			if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) ==
-			    0 || errno != ENOENT)
-				continue;
-			/* A set-gid user's run touches only its own files. */
-			if (p->own_only && (fstatat(q->qfd, l.v[i], &sn,
-			    AT_SYMLINK_NOFOLLOW) == -1 ||
-			    sn.st_uid != p->own_uid))
-				continue;
-			if ((fd = lock_data(q, id, &locked, &sb)) == -1)
-				continue;
-			/* Still no control file, now that we hold it? */
-			if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) ==
-			    -1 && errno == ENOENT &&
-			    unlinkat(q->qfd, l.v[i], 0) == 0 && st != NULL)
-				st->cleaned++;
-			close(fd);
-		}
-		names_free(&l);
-	}
+	names_free(&l);
+}
+
+/*
+ * Remove what crashed processes left: tmp/ files nobody holds (and old
+ * enough that their creator is not between open and flock), and q/ data
+ * files without a control file that nobody holds.  A set-gid user's run
+ * (own_only) removes only files that user owns.
+ */
+static void
+cleanup(struct queue *q, const struct queue_params *p,
+    struct queue_stats *st)
+{
+	cleanup_tmp(q, p, st);
+	cleanup_q(q, p, st);
 }
 
 int

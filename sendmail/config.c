@@ -73,7 +73,7 @@ enum key {
 	K_DIR, K_DELIVERY, K_ENABLED, K_RETRY, K_RETRY_MAX, K_LIFETIME,
 	K_SYSLOG, K_FILE,
 	/* harden (issue 11) */
-	K_MAX_MESSAGE_SIZE,
+	K_MAX_MESSAGE_SIZE, K_DELAY_WARNING,
 	K_COUNT
 };
 
@@ -115,6 +115,7 @@ static const struct keydef keys[K_COUNT] = {
 	[K_FILE] =		{ SECT_LOG, "file", 0 },
 	/* harden (issue 11) */
 	[K_MAX_MESSAGE_SIZE] =	{ SECT_QUEUE, "max_message_size", 0 },
+	[K_DELAY_WARNING] =	{ SECT_QUEUE, "delay_warning", 0 },
 };
 
 static const struct {
@@ -697,6 +698,12 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return set_path(x, k, v, &c->log_file);
 	case K_MAX_MESSAGE_SIZE:
 		return set_size(x, k, v, &c->max_message_size);
+	case K_DELAY_WARNING:
+		if (strcmp(v, "0") == 0) {
+			c->delay_warning = 0;	/* never */
+			return 0;
+		}
+		return set_duration(x, k, v, &c->delay_warning);
 	case K_COUNT:
 		break;
 	}
@@ -1063,6 +1070,7 @@ config_defaults(struct config *c)
 	c->retry_max = 3600;
 	c->lifetime = 5 * 86400;
 	c->max_message_size = CONFIG_MAX_MESSAGE_SIZE;
+	c->delay_warning = 4 * 3600;
 	c->syslog_facility = LOG_MAIL;
 }
 

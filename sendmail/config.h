@@ -104,6 +104,7 @@ struct config {
 	unsigned		 lifetime;
 	/* harden (issue 11) */
 	unsigned long long	 max_message_size; /* octets; 0: no limit */
+	unsigned		 delay_warning;	/* seconds; 0: never */
 
 	/* [log] */
 	int			 syslog_facility; /* LOG_MAIL etc., -1 for "no" */

@@ -49,6 +49,7 @@
  *	A   attempts so far                        required
  *	X   next attempt, Unix seconds             required
  *	E   last error                             optional
+ *	W   "1": the "delayed" DSN was queued       optional (0.2)
  *	C   number of recipients, 1..QUEUE_RCPT_MAX  required, before any r
  *	r   recipient address (starts a recipient)
  *	s   its state: P pending, S sent, D deferred, F failed  (one per r)
@@ -349,6 +350,7 @@ queue_params_init(struct queue_params *p, const struct config *c)
 	p->retry = c != NULL ? c->retry : 60;
 	p->retry_max = c != NULL ? c->retry_max : 3600;
 	p->lifetime = c != NULL ? c->lifetime : 5 * 86400;
+	p->delay_warning = c != NULL ? c->delay_warning : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -519,6 +521,8 @@ queue_ctl_format(const struct queue_entry *qe, struct buf *out,
 	bad |= put_num(out, "X", (unsigned long long)qe->next_attempt);
 	if (qe->last_error != NULL)
 		bad |= put_text(out, "E", qe->last_error);
+	if (qe->warned)
+		bad |= put_str(out, "W", "1");
 	bad |= put_num(out, "C", env->nrcpts);
 	for (i = 0; i < env->nrcpts && bad == 0; i++) {
 		const struct rcpt *r = &env->rcpts[i];
@@ -625,7 +629,7 @@ enum {
 	SEEN_I = 0x001, SEEN_T = 0x002, SEEN_S = 0x004, SEEN_N = 0x008,
 	SEEN_R = 0x010, SEEN_V = 0x020, SEEN_B = 0x040, SEEN_U = 0x080,
 	SEEN_Z = 0x100, SEEN_A = 0x200, SEEN_X = 0x400, SEEN_E = 0x800,
-	SEEN_C = 0x1000, SEEN_O = 0x2000
+	SEEN_C = 0x1000, SEEN_O = 0x2000, SEEN_W = 0x4000
 };
 #define SEEN_REQUIRED	(SEEN_I | SEEN_T | SEEN_S | SEEN_Z | SEEN_A | \
 			 SEEN_X | SEEN_C)
@@ -638,7 +642,7 @@ scalar_bit(const char *tag)
 		{ "N", SEEN_N }, { "R", SEEN_R }, { "V", SEEN_V },
 		{ "B", SEEN_B }, { "U", SEEN_U }, { "Z", SEEN_Z },
 		{ "A", SEEN_A }, { "X", SEEN_X }, { "E", SEEN_E },
-		{ "C", SEEN_C }, { "O", SEEN_O }
+		{ "C", SEEN_C }, { "O", SEEN_O }, { "W", SEEN_W }
 	};
 	size_t	i;
 
@@ -713,6 +717,10 @@ parse_record(struct queue_entry *qe, const char *tag, const char *v,
 			return err_set(e, ERR_DATA, "bad body type");
 		env->body = v[0] == '7' ? BODY_7BIT :
 		    v[0] == '8' ? BODY_8BITMIME : BODY_UNSPEC;
+	} else if (strcmp(tag, "W") == 0) {
+		if (len != 1 || v[0] != '1')
+			return err_set(e, ERR_DATA, "bad warned flag");
+		qe->warned = 1;
 	} else if (strcmp(tag, "U") == 0) {
 		if (len != 1 || (v[0] != '0' && v[0] != '1'))
 			return err_set(e, ERR_DATA, "bad SMTPUTF8 flag");
@@ -1504,20 +1512,42 @@ queue_wants_failure_dsn(const struct envelope *env)
 	return strcasestr(n, "failure") != NULL;
 }
 
+/* -N delay or no -N, and not the null sender (RFC 3461 4.1). */
+static int
+wants_delay_dsn(const struct envelope *env)
+{
+	const char	*n = env->dsn_notify;
+
+	if (env->sender == NULL || env->sender[0] == '\0')
+		return 0;
+	return n == NULL || strcasestr(n, "delay") != NULL;
+}
+
+/* A recipient the DSN is about. */
+static int
+dsn_about(const struct rcpt *r, const enum rcpt_state *before, size_t i,
+    int delayed)
+{
+	if (delayed)
+		return r->state == RCPT_DEFERRED || r->state == RCPT_PENDING;
+	return r->state == RCPT_FAILED && before[i] != RCPT_FAILED;
+}
+
 /*
  * Queue an RFC 3464 delivery status notification to qe's sender for the
- * recipients that failed in this attempt (state FAILED, before[] not).
+ * recipients that failed in this attempt (state FAILED, before[] not), or,
+ * delayed, the "delayed" one for those still waiting (DEFERRED, PENDING).
  */
 static int
 dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
-    const enum rcpt_state *before, int expired,
+    const enum rcpt_state *before, int expired, int delayed,
     const struct queue_params *p, struct err *e)
 {
 	struct queue_spool	*s;
 	struct envelope		 env;
 	struct dsnw		 w;
 	const char		*host;
-	char			 date[64], adate[64], boundary[80];
+	char			 date[64], adate[64], udate[64], boundary[80];
 	char			 line[QUEUE_TEXT_MAX + 1], status[16];
 	size_t			 i;
 	int			 rc;
@@ -1531,12 +1561,16 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 	buf_init(&w.b, 2 * DSN_FLUSH + 4096);
 	rfc5322_date(now_of(p), date, sizeof(date));
 	rfc5322_date(qe->created, adate, sizeof(adate));
+	rfc5322_date(qe->created + (time_t)(p != NULL ? p->lifetime : 0),
+	    udate, sizeof(udate));
 	snprintf(boundary, sizeof(boundary), "=_postern_%s_=", s->id);
 
 	dsn_printf(&w, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n",
 	    host);
 	dsn_printf(&w, "To: <%s>\r\n", qe->env.sender);
-	dsn_printf(&w, "Subject: Undelivered Mail Returned to Sender\r\n");
+	dsn_printf(&w, "Subject: %s\r\n", delayed ?
+	    "Delayed Mail (still being retried)" :
+	    "Undelivered Mail Returned to Sender");
 	dsn_printf(&w, "Date: %s\r\n", date);
 	dsn_printf(&w, "Message-ID: <%s.dsn@%s>\r\n", s->id, host);
 	dsn_printf(&w, "Auto-Submitted: auto-replied\r\n");
@@ -1549,9 +1583,16 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 	dsn_printf(&w, "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\n\r\n");
 	dsn_printf(&w, "This is the mail system at host %s.\r\n\r\n", host);
-	dsn_printf(&w, "Your message (queue id %s, submitted %s)\r\n"
-	    "could not be delivered to one or more recipients.\r\n",
-	    qe->id, adate);
+	if (delayed)
+		dsn_printf(&w, "Your message (queue id %s, submitted %s)\r\n"
+		    "could not be delivered yet to one or more recipients.\r\n"
+		    "It is still being retried, until %s; this is only a "
+		    "warning,\r\nyou need not send it again.\r\n", qe->id,
+		    adate, udate);
+	else
+		dsn_printf(&w, "Your message (queue id %s, submitted %s)\r\n"
+		    "could not be delivered to one or more recipients.\r\n",
+		    qe->id, adate);
 	if (expired)
 		dsn_printf(&w, "It could not be delivered within the "
 		    "queue lifetime.\r\n");
@@ -1559,10 +1600,10 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 	for (i = 0; i < qe->env.nrcpts; i++) {
 		const struct rcpt *r = &qe->env.rcpts[i];
 
-		if (r->state != RCPT_FAILED || before[i] == RCPT_FAILED)
+		if (!dsn_about(r, before, i, delayed))
 			continue;
-		clean_line(r->reply != NULL ? r->reply : "failed", line,
-		    900);
+		clean_line(r->reply != NULL ? r->reply : delayed ?
+		    "not delivered yet" : "failed", line, 900);
 		dsn_printf(&w, "<%s>: %s\r\n", r->addr, line);
 	}
 
@@ -1577,17 +1618,22 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 	for (i = 0; i < qe->env.nrcpts; i++) {
 		const struct rcpt *r = &qe->env.rcpts[i];
 
-		if (r->state != RCPT_FAILED || before[i] == RCPT_FAILED)
+		if (!dsn_about(r, before, i, delayed))
 			continue;
 		/* One refused for good in the last attempt keeps its 5.x.x. */
 		status_of(r->reply, expired && r->reply != NULL &&
 		    strncmp(r->reply, EXPIRED_TEXT,
 		    sizeof(EXPIRED_TEXT) - 1) == 0, status, sizeof(status));
-		clean_line(r->reply != NULL ? r->reply : "failed", line,
-		    900);
+		if (delayed && status[0] != '4')
+			snprintf(status, sizeof(status), "4.0.0");
+		clean_line(r->reply != NULL ? r->reply : delayed ?
+		    "not delivered yet" : "failed", line, 900);
 		dsn_printf(&w, "\r\nFinal-Recipient: %s; %s\r\n",
 		    addr_is_utf8(r->addr) ? "utf-8" : "rfc822", r->addr);
-		dsn_printf(&w, "Action: failed\r\nStatus: %s\r\n", status);
+		dsn_printf(&w, "Action: %s\r\nStatus: %s\r\n", delayed ?
+		    "delayed" : "failed", status);
+		if (delayed)
+			dsn_printf(&w, "Will-Retry-Until: %s\r\n", udate);
 		if (line[0] >= '2' && line[0] <= '5' && line[1] >= '0' &&
 		    line[1] <= '9' && line[2] >= '0' && line[2] <= '9')
 			dsn_printf(&w, "Diagnostic-Code: smtp; %s\r\n", line);
@@ -1781,7 +1827,7 @@ record_failures(struct queue *q, const struct queue_entry *qe, int datafd,
 		st->failed++;
 	if (!p->no_dsn && queue_wants_failure_dsn(&qe->env)) {
 		err_clear(&de);
-		if (dsn_queue(q, qe, datafd, before, expired, p, &de) == -1) {
+		if (dsn_queue(q, qe, datafd, before, expired, 0, p, &de) == -1) {
 			if (de.cls != ERR_DATA) {
 				*e = de;
 				return -1;
@@ -1793,6 +1839,17 @@ record_failures(struct queue *q, const struct queue_entry *qe, int datafd,
 	return 0;
 }
 
+/* Whether qe is owed its one "delayed" DSN now. */
+static int
+delay_due(const struct queue_params *p, const struct queue_entry *qe,
+    time_t now)
+{
+	return p->delay_warning != 0 && !p->no_dsn && !qe->warned &&
+	    count_left(&qe->env) > 0 &&
+	    now - qe->created >= (time_t)p->delay_warning &&
+	    wants_delay_dsn(&qe->env);
+}
+
 /*
  * Record one attempt on a queued (q/) entry whose lock we hold: fail what
  * expired, keep newly failed recipients in failed/ and bounce them, then
@@ -1800,7 +1857,7 @@ record_failures(struct queue *q, const struct queue_entry *qe, int datafd,
  */
 static int
 entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
-    const enum rcpt_state *before, const struct queue_params *p,
+    const enum rcpt_state *before, int tried, const struct queue_params *p,
     const struct queue_deliverer *d, struct queue_stats *st, struct err *e)
 {
 	time_t		 now = now_of(p), expiry;
@@ -1860,18 +1917,31 @@ entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
 		else if (nfail == 0 && st != NULL)
 			st->sent++;
 	} else {
-		qe->next_attempt = now + (time_t)queue_backoff(p->retry,
-		    p->retry_max, qe->attempts, rnd32());
-		if (qe->next_attempt > expiry && expiry > now)
-			qe->next_attempt = expiry;
+		if (tried) {
+			qe->next_attempt = now + (time_t)queue_backoff(
+			    p->retry, p->retry_max, qe->attempts, rnd32());
+			if (qe->next_attempt > expiry && expiry > now)
+				qe->next_attempt = expiry;
+		}
 		if (local_error) {
 			if (entry_update(q, qe, &ue) == 0)
 				report(d, qe, "deferred", e->msg);
 			return -1;
 		}
+		/*
+		 * The one "delayed" DSN, queued before the entry records it:
+		 * a crash in between repeats the warning, never loses it.
+		 * One that cannot be queued now is tried at the next run.
+		 */
+		if (delay_due(p, qe, now) && dsn_queue(q, qe, datafd, before,
+		    0, 1, p, &ue) == 0) {
+			qe->warned = 1;
+			if (st != NULL)
+				st->dsn++;
+		}
 		if (entry_update(q, qe, e) == -1)
 			return -1;
-		status = nfail > 0 ? "failed" : "deferred";
+		status = nfail > 0 ? "failed" : tried ? "deferred" : "delayed";
 		if (st != NULL)
 			st->deferred++;
 	}
@@ -1909,7 +1979,7 @@ attempt(struct queue *q, struct queue_entry *qe, int datafd, int deliver,
 	}
 	if (deliver && st != NULL)
 		st->due++;
-	rc = entry_settle(q, qe, datafd, before, p, d, st, e);
+	rc = entry_settle(q, qe, datafd, before, deliver, p, d, st, e);
 	free(before);
 	return rc;
 }
@@ -2015,7 +2085,7 @@ process_locked(struct queue *q, const char *id, int datafd,
 	struct queue_entry	qe;
 	struct err		pe;
 	char			name[QUEUE_ID_SIZE + 8];
-	int			rc, past;
+	int			rc, past, due;
 	time_t			now = now_of(p);
 
 	*tried = 0;
@@ -2043,13 +2113,14 @@ process_locked(struct queue *q, const char *id, int datafd,
 		return 0;
 	}
 	past = now >= qe.created + (time_t)p->lifetime;
-	if ((expire_only && !past) ||
-	    (!force && qe.next_attempt > now && !past)) {
+	due = !expire_only && (force || qe.next_attempt <= now || past);
+	/* Not due, but owed its delay warning: that alone, no attempt. */
+	if (!due && !past && !delay_due(p, &qe, now)) {
 		queue_entry_free(&qe);
 		return 0;
 	}
 	*tried = 1;
-	rc = attempt(q, &qe, datafd, !expire_only, p, d, st, e);
+	rc = attempt(q, &qe, datafd, due, p, d, st, e);
 	queue_entry_free(&qe);
 	return rc;
 }
@@ -2357,7 +2428,7 @@ queue_spool_settle(struct queue *q, struct queue_spool *s,
 			if (failed_rc == 0 && p->dsn_on_submit && !p->no_dsn &&
 			    queue_wants_failure_dsn(env))
 				failed_rc = dsn_queue(q, &qe, s->fd, before, 0,
-				    p, e);
+				    0, p, e);
 			rc = failed_rc;
 		}
 	} else {
@@ -2368,7 +2439,7 @@ queue_spool_settle(struct queue *q, struct queue_spool *s,
 		}
 		*out = QUEUE_FAILED;
 		if (p->dsn_on_submit && !p->no_dsn && queue_wants_failure_dsn(env))
-			rc = dsn_queue(q, &qe, s->fd, before, 0, p, e);
+			rc = dsn_queue(q, &qe, s->fd, before, 0, 0, p, e);
 	}
 out:
 	free(qe.last_error);

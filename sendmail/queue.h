@@ -90,6 +90,7 @@ struct queue_entry {
 	long long	 owner;		/* uid that submitted it (record O);
 					   -1: not recorded (older files) */
 	char		*last_error;	/* NULL: none */
+	int		 warned;	/* a "delayed" DSN was queued (W) */
 	struct envelope	 env;		/* with each recipient's state */
 };
 
@@ -98,6 +99,8 @@ struct queue_params {
 	unsigned	 retry;		/* first retry delay, seconds */
 	unsigned	 retry_max;	/* the delay doubles up to this */
 	unsigned	 lifetime;	/* then the message fails for good */
+	unsigned	 delay_warning;	/* one "delayed" DSN after this long
+					   in the queue; 0: never */
 	int		 force;		/* ignore next-attempt times */
 	size_t		 max_entries;	/* handle at most this many: tried
 					   or expired (queue_run); 0: all */
@@ -128,7 +131,8 @@ struct queue_params {
  * the others stay as they are.
  * report() (optional): one call per entry handled, for the log line; status
  * is "sent", "deferred", "failed", "expired" (past lifetime, whether or not
- * a last attempt was made) or "malformed", detail the last error or NULL.
+ * a last attempt was made), "delayed" (not tried now, but its "delayed"
+ * DSN was queued) or "malformed", detail the last error or NULL.
  */
 struct queue_deliverer {
 	void	*arg;

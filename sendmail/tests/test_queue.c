@@ -294,6 +294,7 @@ sample_entry(struct queue_entry *qe)
 	qe->attempts = 2;
 	qe->size = 1234;
 	qe->owner = 1000;
+	qe->warned = 1;
 	qe->last_error = strdup("451 4.3.0 try\r\nlater");
 	env_make(&qe->env, "alice@example.com", r);
 	qe->env.dsn_notify = strdup("failure,delay");
@@ -327,6 +328,7 @@ test_ctl_roundtrip(void **state)
 	assert_int_equal(a.attempts, b.attempts);
 	assert_int_equal(a.size, b.size);
 	assert_int_equal(b.owner, 1000);
+	assert_int_equal(b.warned, 1);
 	/* The CR LF of the error became spaces: no field holds a newline. */
 	assert_string_equal(b.last_error, "451 4.3.0 try  later");
 	assert_string_equal(a.env.sender, b.env.sender);
@@ -453,6 +455,7 @@ static const struct bad_case bad_cases[] = {
 	{ "owner not a number", GOOD_HEAD "O 2:-1\n" GOOD_TAIL, 0 },
 	{ "owner is (uid_t)-1", GOOD_HEAD "O 10:4294967295\n" GOOD_TAIL, 0 },
 	{ "owner twice", GOOD_HEAD "O 1:0\nO 1:0\n" GOOD_TAIL, 0 },
+	{ "warned 0", GOOD_HEAD "W 1:0\n" GOOD_TAIL, 0 },
 	{ "bad notify", GOOD_HEAD "N 9:fail ure!\n" GOOD_TAIL, 0 },
 	{ "envid with space", GOOD_HEAD "V 3:a b\n" GOOD_TAIL, 0 },
 	{ "DEL in error", GOOD_HEAD "E 3:a\177b\n" GOOD_TAIL, 0 },
@@ -984,6 +987,71 @@ test_run_tempfail_backoff(void **state)
 	assert_int_equal(f.calls, 3);
 	assert_int_equal(st.sent, 1);
 	assert_int_equal(count(&t, "q", ""), 0);
+	tq_close(&t);
+}
+
+/*
+ * delay_warning: one "delayed" DSN once the entry is that old, also when
+ * it is not due for an attempt (the schedule is kept then), never twice,
+ * and none for -N failure or the null sender.
+ */
+static void
+test_run_delay_warning(void **state)
+{
+	static const char *const r[] = { "tmp@example.net", NULL };
+	struct tq		t;
+	struct queue_params	p;
+	struct queue_stats	st;
+	struct queue_deliverer	d;
+	struct queue_entry	qe;
+	struct fake		f;
+	struct err		e;
+	char			id[QUEUE_ID_SIZE];
+	time_t			now = time(NULL), next;
+
+	(void)state;
+	tq_open(&t);
+	params(&p);
+	p.now = now;
+	p.delay_warning = 600;
+	p.retry = p.retry_max = 3600;
+	d = fake_deliverer(&f);
+	submit(&t, "alice@example.com", r, id);
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 0);			/* too early */
+	assert_int_equal(read_entry(&t, "q", id, &qe), 0);
+	next = qe.next_attempt;
+	assert_int_equal(qe.warned, 0);
+	queue_entry_free(&qe);
+	/* Old enough, not due (next attempt far away): warned, untried. */
+	p.now = now + 601;
+	assert_true(next > p.now);
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 1);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(count(&t, "q", ".ctl"), 2);
+	assert_int_equal(read_entry(&t, "q", id, &qe), 0);
+	assert_int_equal(qe.warned, 1);
+	assert_int_equal(qe.next_attempt, next);	/* schedule kept */
+	assert_int_equal(qe.attempts, 1);
+	queue_entry_free(&qe);
+	/* Never twice. */
+	p.now = now + 100000;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 0);
+	tq_close(&t);
+
+	/* The null sender (DSNs among them): no warning; "0": never. */
+	tq_open(&t);
+	p.now = now;
+	submit(&t, "", r, NULL);
+	p.now = now + 601;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 0);
+	p.delay_warning = 0;
+	p.now = now + 100000;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 0);
 	tq_close(&t);
 }
 
@@ -1796,6 +1864,7 @@ main(void)
 		cmocka_unit_test(test_lock_skips),
 		cmocka_unit_test(test_run_success_deletes),
 		cmocka_unit_test(test_run_tempfail_backoff),
+		cmocka_unit_test(test_run_delay_warning),
 		cmocka_unit_test(test_run_partial),
 		cmocka_unit_test(test_run_lifetime),
 		cmocka_unit_test(test_run_lifetime_mixed_status),

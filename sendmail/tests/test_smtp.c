@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "smtp.h"
+#include "config.h"
 
 struct reply_case {
 	const char	*name;

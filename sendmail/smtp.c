@@ -1076,14 +1076,7 @@ txn_conclude(struct smtp_session *s, struct txn *t, struct err *e)
 		return err_set(e, class_of(t->mail_code), "sender refused: %s",
 		    t->mail_sum);
 	}
-	if (t->data_code != 0 && t->data_code != 354) {
-		reply_summary(s, sum, sizeof(sum));
-		apply(t, TXN_ACCEPTED, 0, t->data_code, sum);
-		rset(s);
-		return err_set(e, class_of(t->data_code), "DATA refused: %s",
-		    sum);
-	}
-	if (s->state == ST_DEAD) {	/* a 421 to a RCPT */
+	if (s->state == ST_DEAD && t->data_code == 0) {	/* 421 to a RCPT */
 		reply_summary(s, sum, sizeof(sum));
 		apply(t, TXN_OPEN, 0, s->reply.code, sum);
 		return err_set(e, ERR_TEMP, "%s", sum);
@@ -1093,6 +1086,13 @@ txn_conclude(struct smtp_session *s, struct txn *t, struct err *e)
 		abort_data(s, t);
 		rset(s);
 		return outcome(t->env, e);
+	}
+	if (t->data_code != 0 && t->data_code != 354) {
+		reply_summary(s, sum, sizeof(sum));
+		apply(t, TXN_ACCEPTED, 0, t->data_code, sum);
+		rset(s);
+		return err_set(e, class_of(t->data_code), "DATA refused: %s",
+		    sum);
 	}
 	return 1;
 }

@@ -252,7 +252,11 @@ read_reply_within(struct smtp_session *s, unsigned secs, struct err *e)
 		if (net_read_line(s->conn, &s->line, SMTP_REPLY_LINE_MAX, dl,
 		    e) == -1) {
 			s->state = ST_DEAD;
-			if (strcmp(e->msg, "timed out") == 0)
+			if (strcmp(e->msg, "timed out") == 0 && dl == s->limit)
+				err_set(e, ERR_TEMP, "timed out: opening the "
+				    "session with %s took over %us", s->host,
+				    SMTP_OPEN_STEPS * s->p.timeout);
+			else if (strcmp(e->msg, "timed out") == 0)
 				err_set(e, ERR_TEMP, "timed out after %us "
 				    "waiting for %s's reply", secs, s->host);
 			return -1;

@@ -179,7 +179,8 @@ struct session_case {
 	enum body_type	 body;		/* as -B or the reader set it */
 	const char	*replies[16];
 	int		 slow_step;	/* reply k written line by line, */
-	unsigned	 slow_ms;	/* slow_ms before each line */
+	unsigned	 slow_ms;	/* slow_ms before each line; -1: every
+					   reply, slow_ms before it */
 	const char	*sent;		/* every octet the client sent */
 	int		 open_rc;
 	enum err_class	 open_cls;
@@ -213,11 +214,13 @@ peer_unit(FILE *in, int body, FILE *out)
 }
 
 static void
-peer_reply(FILE *out, const char *r, unsigned slow_ms)
+peer_reply(FILE *out, const char *r, unsigned slow_ms, int whole)
 {
 	const char	*p, *nl;
 
-	if (slow_ms == 0) {
+	if (whole && slow_ms > 0)
+		usleep(slow_ms * 1000);
+	if (whole || slow_ms == 0) {
 		fputs(r, out);
 		fflush(out);
 		return;
@@ -255,8 +258,8 @@ peer(int lfd, const struct session_case *c, const char *sentpath)
 		}
 		if (k > 0 && peer_unit(in, body, rec) == -1)
 			break;
-		peer_reply(out, c->replies[k], k == c->slow_step ?
-		    c->slow_ms : 0);
+		peer_reply(out, c->replies[k], k == c->slow_step ||
+		    c->slow_step == -1 ? c->slow_ms : 0, c->slow_step == -1);
 		body = has_354(c->replies[k]);
 	}
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
@@ -564,6 +567,14 @@ static const struct session_case session_cases[] = {
 	    "250 e\r\n" }, 1, 400,
 	  EHLO_LINE,
 	  -1, ERR_TEMP, 0, ERR_OK, "", "timed out", SMTP_STEP_NONE, 0, 1800 },
+
+	{ "the opening has one deadline: 4 x timeout, however each reply is",
+	  SMTP_TLS_NONE, "user", 2, 0, NULL, { "a@example.org" }, NULL,
+	  BODY_UNSPEC,
+	  { GREET, "250-peer\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n",
+	    "334 UGFzc3dvcmQ6\r\n", "235 2.7.0 ok\r\n" }, -1, 1700,
+	  EHLO_LINE "AUTH LOGIN\r\ndXNlcg==\r\ncHc=\r\n",
+	  -1, ERR_TEMP, 0, ERR_OK, "", "timed out", SMTP_STEP_NONE, 0, 8600 },
 
 	{ "554 greeting, then the server closes: permanent",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,

@@ -672,6 +672,122 @@ test_session_auth_login_trace(void **state)
 	assert_non_null(strstr(trace, "> ***\n"));
 }
 
+/*
+ * 150 recipients with PIPELINING: more than one window, every reply
+ * applied to its own recipient (550 for the 7th and 120th, 452 for the
+ * 101st).  This peer answers each line as it arrives.
+ */
+static void __attribute__((noreturn))
+answering_peer(int lfd, const char *sentpath)
+{
+	FILE	*in, *out, *rec;
+	char	 line[1024];
+	int	 fd, nrcpt = 0, body = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		_exit(2);
+	in = fdopen(fd, "r");
+	out = fdopen(dup(fd), "w");
+	if ((rec = fopen(sentpath, "w")) == NULL)
+		_exit(3);
+	fputs(GREET, out);
+	fflush(out);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		fputs(line, rec);
+		if (body) {
+			if (strcmp(line, ".\r\n") == 0) {
+				body = 0;
+				fputs("250 2.0.0 queued\r\n", out);
+			}
+		} else if (strncmp(line, "EHLO", 4) == 0)
+			fputs("250-peer\r\n250 PIPELINING\r\n", out);
+		else if (strncmp(line, "RCPT", 4) == 0)
+			fputs(++nrcpt == 7 || nrcpt == 120 ? "550 5.1.1 no\r\n" :
+			    nrcpt == 101 ? "452 4.5.3 later\r\n" : "250 ok\r\n",
+			    out);
+		else if (strncmp(line, "DATA", 4) == 0) {
+			fputs("354 go\r\n", out);
+			body = 1;
+		} else if (strncmp(line, "QUIT", 4) == 0) {
+			fputs("221 bye\r\n", out);
+			fflush(out);
+			break;
+		} else
+			fputs("250 ok\r\n", out);
+		fflush(out);
+	}
+	fclose(rec);
+	_exit(0);
+}
+
+static void
+test_session_many_rcpts(void **state)
+{
+	static const struct session_case none;
+	struct smtp_session	*s;
+	struct smtp_params	 p;
+	struct envelope		 env;
+	struct err		 e;
+	struct buf		 sent;
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	char			 addr[64], sentpath[] = "/tmp/postern-test-sent";
+	const char		*q;
+	unsigned		 port;
+	pid_t			 pid;
+	size_t			 i, n;
+	int			 lfd, fd;
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	getsockname(lfd, (struct sockaddr *)&sin, &len);
+	port = ntohs(sin.sin_port);
+	if ((pid = fork()) == 0)
+		answering_peer(lfd, sentpath);
+	close(lfd);
+	params_for(&p, &none, &port);
+	p.tls = SMTP_TLS_NONE;
+	envelope_init(&env);
+	envelope_set_sender(&env, "s@example.org", &e);
+	for (i = 1; i <= 150; i++) {
+		snprintf(addr, sizeof(addr), "r%zu@example.org", i);
+		assert_int_equal(envelope_add_rcpt(&env, addr, &e), 0);
+	}
+	assert_int_equal(smtp_connect(&s, &p, NULL, &e), 0);
+	fd = spool("Subject: x\r\n\r\nbody\r\n");
+	assert_int_equal(smtp_send(s, &env, fd, 21, &e), -1);
+	assert_int_equal(e.cls, ERR_NOUSER);
+	for (i = 0; i < env.nrcpts; i++)
+		assert_int_equal(env.rcpts[i].state, i == 6 || i == 119 ?
+		    RCPT_FAILED : i == 100 ? RCPT_DEFERRED : RCPT_SENT);
+	assert_non_null(strstr(env.rcpts[100].reply, "452 4.5.3"));
+	assert_non_null(strstr(env.rcpts[0].reply, "250 2.0.0 queued"));
+	smtp_close(s);
+	close(fd);
+	assert_int_equal(peer_status(pid), 0);
+	buf_init(&sent, 1 << 20);
+	slurp_file(sentpath, &sent);
+	unlink(sentpath);
+	/* One MAIL, 150 RCPTs in order, one DATA, the body, QUIT. */
+	for (n = 0, q = buf_str(&sent); (q = strstr(q, "RCPT TO:<r")) != NULL;
+	    q++)
+		n++;
+	assert_int_equal(n, 150);
+	assert_non_null(strstr(buf_str(&sent), "RCPT TO:<r149@example.org>\r\n"
+	    "RCPT TO:<r150@example.org>\r\nDATA\r\nSubject: x\r\n"));
+	assert_true(sent.len >= 15);
+	assert_string_equal(buf_str(&sent) + sent.len - 15,
+	    "body\r\n.\r\nQUIT\r\n");
+	buf_free(&sent);
+	envelope_free(&env);
+}
+
 int
 main(void)
 {
@@ -682,6 +798,7 @@ main(void)
 		cmocka_unit_test(test_xtext),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_session_auth_login_trace),
+		cmocka_unit_test(test_session_many_rcpts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

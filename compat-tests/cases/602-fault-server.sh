@@ -51,13 +51,7 @@ need python3
 fault() { fault_start "$1" "$@"; }
 
 # conf NAME [k=v...]: plain.ini pointed at the fault server.
-conf() {
-	local n=$1
-	shift
-	conf_variant "$n" plain "smarthost.port=$FPORT" smarthost.timeout=3 \
-	    queue.enabled=no "queue.dir=$CASE_DIR/qoff" \
-	    "log.file=$CASE_DIR/postern.log" "$@"
-}
+conf() { fault_conf "$1" 3 "${@:2}"; }
 
 msg() { make_msg a@example.org "${1:-m602}"; }
 

@@ -27,13 +27,7 @@ need python3
 . "$TOP/compat-tests/lib/queue.sh"
 . "$TOP/compat-tests/lib/faults.sh"
 
-conf() {
-	local n=$1
-	shift
-	conf_variant "$n" plain "smarthost.port=$FPORT" smarthost.timeout=2 \
-	    queue.enabled=no "queue.dir=$CASE_DIR/qoff" \
-	    "log.file=$CASE_DIR/postern.log" "$@"
-}
+conf() { fault_conf "$1" 2 "${@:2}"; }
 msg() { make_msg a@example.org "${1:-m604}"; }
 msg8() { printf 'To: a@example.org\nSubject: %s\n\ncaf\303\251\n' "${1:-m604-8}"; }
 QDIR=$CASE_DIR/q

@@ -9,6 +9,9 @@
 #   fs_stop                   stop it now (also on exit)
 #   cmds_are 'EHLO AUTH '     the commands it saw, first words, in order
 #   transcript_is 'L|L'    the whole transcript, line by line (see below)
+#   fault_conf NAME T [k=v...]  plain.ini pointed at the server ($FPORT),
+#                             timeout = T, queue off ($CASE_DIR/qoff), log
+#                             file $CASE_DIR/postern.log; prints its path
 
 FSN=0
 FS_PID=
@@ -37,6 +40,14 @@ fault_start() {
 	[ -s "$FS/port" ] || fail "fault-server $* did not start: $(cat "$FS/stderr")"
 	FPORT=$(cat "$FS/port")
 	echo "--- fault-server $* on port $FPORT" >&2
+}
+
+fault_conf() {
+	local n=$1 t=$2
+	shift 2
+	conf_variant "$n" plain "smarthost.port=$FPORT" "smarthost.timeout=$t" \
+	    queue.enabled=no "queue.dir=$CASE_DIR/qoff" \
+	    "log.file=$CASE_DIR/postern.log" "$@"
 }
 
 fs_done() {

@@ -255,7 +255,7 @@ read_reply_within(struct smtp_session *s, unsigned secs, struct err *e)
 			if (strcmp(e->msg, "timed out") == 0 && dl == s->limit)
 				err_set(e, ERR_TEMP, "timed out: opening the "
 				    "session with %s took over %us", s->host,
-				    SMTP_OPEN_STEPS * s->p.timeout);
+				    s->p.open_timeout);
 			else if (strcmp(e->msg, "timed out") == 0)
 				err_set(e, ERR_TEMP, "timed out after %us "
 				    "waiting for %s's reply", secs, s->host);
@@ -672,8 +672,7 @@ open_host(struct smtp_session *s, const char *host, struct err *e)
 	s->state = ST_CONNECT;
 	s->tls_up = 0;
 	memset(&s->info, 0, sizeof(s->info));
-	s->limit = clock_now_ms() +
-	    (long long)SMTP_OPEN_STEPS * s->p.timeout * 1000;
+	s->limit = clock_now_ms() + (long long)s->p.open_timeout * 1000;
 	while (s->state != ST_READY) {
 		switch (s->state) {
 		case ST_CONNECT:
@@ -736,6 +735,8 @@ smtp_connect(struct smtp_session **sp, const struct smtp_params *p,
 		s->p.timeout = 60;
 	if (s->p.final_timeout == 0)
 		s->p.final_timeout = SMTP_FINAL_TIMEOUT;
+	if (s->p.open_timeout == 0)
+		s->p.open_timeout = SMTP_OPEN_STEPS * s->p.timeout;
 	s->secret = secret;
 	smtp_reply_init(&s->reply);
 	buf_init(&s->line, SMTP_REPLY_LINE_MAX + 4);

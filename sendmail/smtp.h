@@ -30,8 +30,8 @@
  *
  * Time (see smtp_params): every command's whole reply, however many lines,
  * must arrive within `timeout` seconds of the wait's start; opening a
- * session (connect through AUTH) must finish within SMTP_OPEN_STEPS x
- * timeout; writes fail when the server takes nothing for `timeout`; the
+ * session (connect through AUTH) must finish within open_timeout (default
+ * SMTP_OPEN_STEPS x timeout); writes fail when the server takes nothing for `timeout`; the
  * reply to the final dot gets `final_timeout` (600 s, RFC 5321 4.5.3.2.6).
  */
 #ifndef POSTERN_SMTP_H
@@ -124,6 +124,8 @@ struct smtp_params {
 	int		 auth_auto;
 	unsigned	 timeout;	/* seconds per reply, per write stall */
 	unsigned	 final_timeout;	/* seconds for the final dot's reply */
+	unsigned	 open_timeout;	/* seconds for the whole opening;
+					   0: SMTP_OPEN_STEPS x timeout */
 	int		 verbose;	/* -v transcript on stderr (log_trace) */
 	smtp_tls_start_fn tls_start;	/* required unless tls = none */
 	const void	*tls_arg;

@@ -172,7 +172,7 @@ struct session_case {
 	const char	*name;
 	enum smtp_tls_mode tls;
 	const char	*user;		/* AUTH LOGIN as user / "pw" */
-	unsigned	 timeout, final_timeout;
+	unsigned	 timeout, final_timeout;	/* 0: defaults */
 	const char	*sender;
 	const char	*rcpts[4];
 	const char	*msg;		/* the spooled message */
@@ -191,7 +191,15 @@ struct session_case {
 	enum smtp_step	 step;
 	int		 usable;	/* after smtp_send */
 	long long	 max_ms;	/* whole case; 0: no limit */
+	unsigned	 open_timeout;	/* 0: the default */
 };
+
+/* A path of our own, so that parallel runs do not share a file. */
+static void
+sent_path(char *p, size_t len)
+{
+	snprintf(p, len, "/tmp/postern-test-sent.%ld", (long)getpid());
+}
 
 static int
 has_354(const char *r)
@@ -305,6 +313,7 @@ params_for(struct smtp_params *p, const struct session_case *c,
 	p->tls = c->tls;
 	p->timeout = c->timeout ? c->timeout : 5;
 	p->final_timeout = c->final_timeout;
+	p->open_timeout = c->open_timeout;
 	p->helo = host;
 	p->user = c->user;
 	p->auth_mechs = c->user ? AUTH_MECH_LOGIN : 0;
@@ -361,7 +370,7 @@ run_case(const struct session_case *c)
 	struct envelope		 env;
 	struct err		 e;
 	struct buf		 sent;
-	char			 states[8], sentpath[] = "/tmp/postern-test-sent";
+	char			 states[8], sentpath[64];
 	unsigned		 port;
 	long long		 t0 = clock_now_ms();
 	pid_t			 pid;
@@ -369,6 +378,7 @@ run_case(const struct session_case *c)
 	int			 fd;
 
 	print_message("case: %s\n", c->name);
+	sent_path(sentpath, sizeof(sentpath));
 	pid = start_peer(c, sentpath, &port);
 	params_for(&p, c, &port);
 	envelope_init(&env);
@@ -436,7 +446,7 @@ static const struct session_case session_cases[] = {
 	  "RCPT TO:<c@example.org>\r\nDATA\r\n"
 	  "Subject: x\r\n\r\n..hidden\r\n...two\r\nend\r\n.\r\n"
 	  "QUIT\r\n",
-	  0, ERR_OK, -1, ERR_NOUSER, "SFD", "550 5.1.1", SMTP_STEP_NONE, 1, 0 },
+	  0, ERR_OK, -1, ERR_NOUSER, "SFD", "550 5.1.1", SMTP_STEP_NONE, 1, 0, 0 },
 
 	{ "8-bit body, 8BITMIME offered: BODY=8BITMIME (also after -B7BIT)",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_8BIT,
@@ -445,7 +455,7 @@ static const struct session_case session_cases[] = {
 	    "250 2.0.0 queued\r\n", "221 bye\r\n" }, 0, 0,
 	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=21 BODY=8BITMIME\r\n"
 	  "RCPT TO:<a@example.org>\r\nDATA\r\n" MSG_8BIT ".\r\nQUIT\r\n",
-	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0 },
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
 
 	{ "8-bit body, no 8BITMIME: refused 5.6.3 before MAIL",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_8BIT,
@@ -453,7 +463,7 @@ static const struct session_case session_cases[] = {
 	  { GREET, "250-peer\r\n250 PIPELINING\r\n", "221 bye\r\n" }, 0, 0,
 	  EHLO_LINE "QUIT\r\n",
 	  0, ERR_OK, -1, ERR_UNAVAILABLE, "P", "5.6.3", SMTP_STEP_CHECK, 1,
-	  0 },
+	  0, 0 },
 
 	{ "8-bit body declared -B7BIT, no 8BITMIME: refused all the same",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_8BIT,
@@ -461,7 +471,7 @@ static const struct session_case session_cases[] = {
 	  { GREET, "250 peer\r\n", "221 bye\r\n" }, 0, 0,
 	  EHLO_LINE "QUIT\r\n",
 	  0, ERR_OK, -1, ERR_UNAVAILABLE, "P", "8BITMIME", SMTP_STEP_CHECK,
-	  1, 0 },
+	  1, 0, 0 },
 
 	{ "HELO fallback after 502 to EHLO",
 	  SMTP_TLS_NONE, NULL, 0, 0, "", { "a@example.org" }, NULL,
@@ -470,7 +480,7 @@ static const struct session_case session_cases[] = {
 	    "250 ok\r\n", "354 go\r\n", "250 ok\r\n", "221 bye\r\n" }, 0, 0,
 	  EHLO_LINE "HELO " HOST "\r\nMAIL FROM:<>\r\n"
 	  "RCPT TO:<a@example.org>\r\nDATA\r\n" BODY_DEFAULT "QUIT\r\n",
-	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0 },
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
 
 	{ "451 to MAIL: one RSET, the session stays",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -479,7 +489,7 @@ static const struct session_case session_cases[] = {
 	    "221 bye\r\n" }, 0, 0,
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRSET\r\nQUIT\r\n",
 	  0, ERR_OK, -1, ERR_TEMP, "D", "greylisted", SMTP_STEP_ENVELOPE, 1,
-	  0 },
+	  0, 0 },
 
 	{ "421 to a pipelined MAIL, then the server hangs up",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -489,7 +499,7 @@ static const struct session_case session_cases[] = {
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "DATA\r\n",
 	  0, ERR_OK, -1, ERR_TEMP, "D", "421 4.3.2 shutting down",
-	  SMTP_STEP_ENVELOPE, 0, 0 },
+	  SMTP_STEP_ENVELOPE, 0, 0, 0 },
 
 	{ "every recipient refused: DATA 554, RSET, no body",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -500,7 +510,7 @@ static const struct session_case session_cases[] = {
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "DATA\r\nRSET\r\nQUIT\r\n",
 	  0, ERR_OK, -1, ERR_UNAVAILABLE, "F", "5.1.1 unknown",
-	  SMTP_STEP_ENVELOPE, 1, 0 },
+	  SMTP_STEP_ENVELOPE, 1, 0, 0 },
 
 	{ "every recipient refused, DATA still 354: an empty message ends it",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -512,7 +522,7 @@ static const struct session_case session_cases[] = {
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "DATA\r\n.\r\nRSET\r\nQUIT\r\n",
 	  0, ERR_OK, -1, ERR_TEMP, "D", "450 4.2.0", SMTP_STEP_ENVELOPE, 1,
-	  0 },
+	  0, 0 },
 
 	{ "451 to DATA: the accepted recipient is deferred, RSET",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -522,7 +532,7 @@ static const struct session_case session_cases[] = {
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "DATA\r\nRSET\r\nQUIT\r\n",
 	  0, ERR_OK, -1, ERR_TEMP, "D", "DATA refused: 451",
-	  SMTP_STEP_ENVELOPE, 1, 0 },
+	  SMTP_STEP_ENVELOPE, 1, 0, 0 },
 
 	{ "lost after an accepted RCPT: deferred, never 'sent'",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL,
@@ -530,7 +540,7 @@ static const struct session_case session_cases[] = {
 	  { GREET, "250 peer\r\n", "250 ok\r\n", "250 ok\r\n", CLOSE }, 0, 0,
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "RCPT TO:<b@example.org>\r\n",
-	  0, ERR_OK, -1, ERR_TEMP, "DD", "closed", SMTP_STEP_ENVELOPE, 0, 0 },
+	  0, ERR_OK, -1, ERR_TEMP, "DD", "closed", SMTP_STEP_ENVELOPE, 0, 0, 0 },
 
 	{ "554 to the final dot: failed, RSET",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -540,7 +550,7 @@ static const struct session_case session_cases[] = {
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "DATA\r\n" BODY_DEFAULT "RSET\r\nQUIT\r\n",
 	  0, ERR_OK, -1, ERR_UNAVAILABLE, "F", "5.7.1 spam", SMTP_STEP_DOT, 1,
-	  0 },
+	  0, 0 },
 
 	{ "lost after the final dot: deferred, step DOT",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -549,16 +559,16 @@ static const struct session_case session_cases[] = {
 	    CLOSE }, 0, 0,
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "DATA\r\n" BODY_DEFAULT,
-	  0, ERR_OK, -1, ERR_TEMP, "D", "closed", SMTP_STEP_DOT, 0, 0 },
+	  0, ERR_OK, -1, ERR_TEMP, "D", "closed", SMTP_STEP_DOT, 0, 0, 0 },
 
 	{ "the final reply may take longer than `timeout` (RFC 5321 4.5.3.2.6)",
-	  SMTP_TLS_NONE, NULL, 1, 4, NULL, { "a@example.org" }, NULL,
+	  SMTP_TLS_NONE, NULL, 2, 8, NULL, { "a@example.org" }, NULL,
 	  BODY_UNSPEC,
 	  { GREET, "250 peer\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n",
-	    "250 2.0.0 queued\r\n", "221 bye\r\n" }, 5, 1800,
+	    "250 2.0.0 queued\r\n", "221 bye\r\n" }, 5, 3000,
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "DATA\r\n" BODY_DEFAULT "QUIT\r\n",
-	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0 },
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
 
 	{ "a slow multi-line EHLO reply: one deadline for all its lines",
 	  SMTP_TLS_NONE, NULL, 1, 0, NULL, { "a@example.org" }, NULL,
@@ -566,15 +576,17 @@ static const struct session_case session_cases[] = {
 	  { GREET, "250-peer\r\n250-a\r\n250-b\r\n250-c\r\n250-d\r\n"
 	    "250 e\r\n" }, 1, 400,
 	  EHLO_LINE,
-	  -1, ERR_TEMP, 0, ERR_OK, "", "timed out", SMTP_STEP_NONE, 0, 1800 },
+	  -1, ERR_TEMP, 0, ERR_OK, "", "timed out after", SMTP_STEP_NONE, 0,
+	  2200, 0 },
 
-	{ "the opening has one deadline: 4 x timeout, however each reply is",
-	  SMTP_TLS_NONE, "user", 2, 0, NULL, { "a@example.org" }, NULL,
+	{ "the opening has one deadline, however quick each reply is",
+	  SMTP_TLS_NONE, "user", 3, 0, NULL, { "a@example.org" }, NULL,
 	  BODY_UNSPEC,
 	  { GREET, "250-peer\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n",
-	    "334 UGFzc3dvcmQ6\r\n", "235 2.7.0 ok\r\n" }, -1, 1700,
-	  EHLO_LINE "AUTH LOGIN\r\ndXNlcg==\r\ncHc=\r\n",
-	  -1, ERR_TEMP, 0, ERR_OK, "", "timed out", SMTP_STEP_NONE, 0, 8600 },
+	    "334 UGFzc3dvcmQ6\r\n", "235 2.7.0 ok\r\n" }, -1, 1200,
+	  EHLO_LINE "AUTH LOGIN\r\n",
+	  -1, ERR_TEMP, 0, ERR_OK, "", "opening the session", SMTP_STEP_NONE, 0,
+	  4500, 3 },
 
 	{ "554 greeting, then the server closes: permanent",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -582,21 +594,21 @@ static const struct session_case session_cases[] = {
 	  { "554 5.7.1 go away\r\n", CLOSE }, 0, 0,
 	  "QUIT\r\n",
 	  -1, ERR_UNAVAILABLE, 0, ERR_OK, "", "554 5.7.1 go away",
-	  SMTP_STEP_NONE, 0, 0 },
+	  SMTP_STEP_NONE, 0, 0, 0 },
 
 	{ "521 greeting (RFC 7504): permanent",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
 	  BODY_UNSPEC,
 	  { "521 5.3.2 does not accept mail\r\n", "221 bye\r\n" }, 0, 0,
 	  "QUIT\r\n",
-	  -1, ERR_UNAVAILABLE, 0, ERR_OK, "", "521", SMTP_STEP_NONE, 0, 0 },
+	  -1, ERR_UNAVAILABLE, 0, ERR_OK, "", "521", SMTP_STEP_NONE, 0, 0, 0 },
 
 	{ "STARTTLS required but not offered: nothing but EHLO",
 	  SMTP_TLS_STARTTLS, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
 	  BODY_UNSPEC,
 	  { GREET, "250-peer\r\n250 AUTH PLAIN\r\n" }, 0, 0,
 	  EHLO_LINE,
-	  -1, ERR_TEMP, 0, ERR_OK, "", "STARTTLS", SMTP_STEP_NONE, 0, 0 },
+	  -1, ERR_TEMP, 0, ERR_OK, "", "STARTTLS", SMTP_STEP_NONE, 0, 0, 0 },
 
 	{ "535 to AUTH is temporary (smtp.h), then a polite QUIT",
 	  SMTP_TLS_NONE, "user", 0, 0, NULL, { "a@example.org" }, NULL,
@@ -605,7 +617,7 @@ static const struct session_case session_cases[] = {
 	    "334 UGFzc3dvcmQ6\r\n", "535 5.7.8 authentication failed\r\n",
 	    "221 bye\r\n" }, 0, 0,
 	  EHLO_LINE "AUTH LOGIN\r\ndXNlcg==\r\ncHc=\r\nQUIT\r\n",
-	  -1, ERR_TEMP, 0, ERR_OK, "", "535 5.7.8", SMTP_STEP_NONE, 0, 0 },
+	  -1, ERR_TEMP, 0, ERR_OK, "", "535 5.7.8", SMTP_STEP_NONE, 0, 0, 0 },
 };
 
 static void
@@ -625,7 +637,7 @@ static const struct session_case auth_login = {
 	{ GREET, "250-peer\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n",
 	  "334 UGFzc3dvcmQ6\r\n", "235 2.7.0 ok\r\n", "221 bye\r\n" }, 0, 0,
 	EHLO_LINE "AUTH LOGIN\r\ndXNlcg==\r\nczNjcmV0LXB3\r\nQUIT\r\n",
-	0, ERR_OK, 0, ERR_OK, "", NULL, SMTP_STEP_NONE, 0, 0
+	0, ERR_OK, 0, ERR_OK, "", NULL, SMTP_STEP_NONE, 0, 0, 0
 };
 
 static void
@@ -635,7 +647,7 @@ test_session_auth_login_trace(void **state)
 	struct smtp_params	 p;
 	struct err		 e;
 	struct buf		 sent;
-	char			 trace[4096], sentpath[] = "/tmp/postern-test-sent";
+	char			 trace[4096], sentpath[64];
 	unsigned		 port;
 	pid_t			 pid;
 	FILE			*f = tmpfile();
@@ -643,6 +655,7 @@ test_session_auth_login_trace(void **state)
 	int			 saved;
 
 	(void)state;
+	sent_path(sentpath, sizeof(sentpath));
 	pid = start_peer(&auth_login, sentpath, &port);
 	params_for(&p, &auth_login, &port);
 	p.verbose = 1;
@@ -732,7 +745,7 @@ test_session_many_rcpts(void **state)
 	struct buf		 sent;
 	struct sockaddr_in	 sin;
 	socklen_t		 len = sizeof(sin);
-	char			 addr[64], sentpath[] = "/tmp/postern-test-sent";
+	char			 addr[64], sentpath[64];
 	const char		*q;
 	unsigned		 port;
 	pid_t			 pid;
@@ -748,6 +761,7 @@ test_session_many_rcpts(void **state)
 	assert_int_equal(listen(lfd, 1), 0);
 	getsockname(lfd, (struct sockaddr *)&sin, &len);
 	port = ntohs(sin.sin_port);
+	sent_path(sentpath, sizeof(sentpath));
 	if ((pid = fork()) == 0)
 		answering_peer(lfd, sentpath);
 	close(lfd);

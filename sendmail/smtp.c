@@ -1227,7 +1227,9 @@ precheck(struct smtp_session *s, struct txn *t, off_t size, int fd,
 		return err_set(e, ERR_UNAVAILABLE, "message of %lld octets is "
 		    "over %s's limit of %lld", (long long)size, s->host,
 		    s->info.ext_size);
-	t->eightbit = has_8bit(fd);
+	/* Declared 8BITMIME to a server that offers it: no need to look. */
+	t->eightbit = env->body == BODY_8BITMIME && s->info.ext_8bitmime ?
+	    1 : has_8bit(fd);
 	if (t->eightbit && !s->info.ext_8bitmime)
 		return err_set(e, ERR_UNAVAILABLE, "5.6.3 the message has "
 		    "8-bit content and %s does not offer 8BITMIME; not sent "

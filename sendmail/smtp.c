@@ -49,6 +49,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "log.h"
+#include "mime7.h"
 #include "net.h"
 #include "smtp.h"
 
@@ -772,7 +773,9 @@ struct txn {
 	struct rcpt	**rcpt;		/* every recipient to try, in order */
 	unsigned char	 *ok;		/* ok[j]: rcpt[j] got 2xx to RCPT */
 	size_t		  nrcpt, ncmd, sent, answered, accepted;
-	int		  eightbit;	/* the body has an octet > 127 */
+	int		  eightbit;	/* the message has an octet > 127 */
+	int		  convert;	/* send it as mime7_convert() makes it */
+	off_t		  size;		/* octets as sent (SIZE=) */
 	int		  mail_code;	/* MAIL's code when not 250, else 0 */
 	int		  data_code;	/* DATA's code; 0: not answered */
 	char		  mail_sum[450];
@@ -856,7 +859,7 @@ txn_kind(const struct txn *t, size_t k)
 }
 
 static int
-mail_cmd(struct smtp_session *s, struct txn *t, off_t size, struct err *e)
+mail_cmd(struct smtp_session *s, struct txn *t, struct err *e)
 {
 	struct envelope	*env = t->env;
 	struct buf	*b = &s->cmd;
@@ -864,7 +867,7 @@ mail_cmd(struct smtp_session *s, struct txn *t, off_t size, struct err *e)
 	buf_reset(b);
 	buf_printf(b, "MAIL FROM:<%s>", env->sender ? env->sender : "");
 	if (s->info.ext_size)
-		buf_printf(b, " SIZE=%lld", (long long)size);
+		buf_printf(b, " SIZE=%lld", (long long)t->size);
 	if ((env->body == BODY_8BITMIME || t->eightbit) &&
 	    s->info.ext_8bitmime)
 		buf_adds(b, " BODY=8BITMIME");
@@ -918,13 +921,13 @@ txn_may_send(const struct smtp_session *s, const struct txn *t)
 }
 
 static int
-txn_send(struct smtp_session *s, struct txn *t, off_t size, struct err *e)
+txn_send(struct smtp_session *s, struct txn *t, struct err *e)
 {
 	size_t	k = t->sent;
 
 	switch (txn_kind(t, k)) {
 	case ST_MAIL:
-		if (mail_cmd(s, t, size, e) == -1)
+		if (mail_cmd(s, t, e) == -1)
 			return -1;
 		break;
 	case ST_RCPT:
@@ -978,12 +981,11 @@ txn_answer(struct smtp_session *s, struct txn *t)
  * ST_DEAD and the server has gone.
  */
 static int
-txn_envelope(struct smtp_session *s, struct txn *t, off_t size,
-    struct err *e)
+txn_envelope(struct smtp_session *s, struct txn *t, struct err *e)
 {
 	for (;;) {
 		while (txn_may_send(s, t))
-			if (txn_send(s, t, size, e) == -1)
+			if (txn_send(s, t, e) == -1)
 				return -1;
 		if (t->answered == t->sent)
 			return 0;
@@ -1102,51 +1104,87 @@ txn_conclude(struct smtp_session *s, struct txn *t, struct err *e)
 	return 1;
 }
 
-/* Stream the canonical message with dot-stuffing, then the final dot. */
-static int
-send_body(struct smtp_session *s, int fd, struct err *e)
-{
-	char		 in[DATA_CHUNK];
-	char		*out;
-	size_t		 o, i;
-	ssize_t		 n;
-	int		 bol = 1;
-	char		 last[2] = { '\r', '\n' };
-	off_t		 off = 0;
+/* Dot-stuffing on the way to the wire. */
+struct stuffer {
+	struct smtp_session	*s;
+	int			 bol;
+	char			 last[2];
+	off_t			 n;
+	char			*out;
+};
 
-	if ((out = malloc(2 * DATA_CHUNK + 8)) == NULL)
-		return err_set(e, ERR_SOFTWARE, "out of memory");
+static int
+stuff(void *arg, const char *p, size_t n, struct err *e)
+{
+	struct stuffer	*st = arg;
+	size_t		 i, o;
+
+	if (n == 0)
+		return 0;
+	for (i = 0, o = 0; i < n; i++) {
+		if (st->bol && p[i] == '.')
+			st->out[o++] = '.';
+		st->out[o++] = p[i];
+		st->bol = p[i] == '\n';
+	}
+	st->last[0] = n >= 2 ? p[n - 2] : st->last[1];
+	st->last[1] = p[n - 1];
+	st->n += (off_t)n;
+	return net_write(st->s->conn, st->out, o, stall_ms(st->s), e);
+}
+
+/* The spooled message as it is, through the stuffer. */
+static int
+stuff_file(struct stuffer *st, int fd, struct err *e)
+{
+	char	in[DATA_CHUNK];
+	ssize_t	n;
+	off_t	off = 0;
+
 	for (;;) {
 		n = pread(fd, in, sizeof(in), off);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1) {
-			free(out);
+		if (n == -1)
 			return err_set(e, ERR_IO, "reading the spooled message:"
 			    " %s", strerror(errno));
-		}
 		if (n == 0)
-			break;
+			return 0;
 		off += n;
-		for (i = 0, o = 0; i < (size_t)n; i++) {
-			if (bol && in[i] == '.')
-				out[o++] = '.';
-			out[o++] = in[i];
-			bol = in[i] == '\n';
-		}
-		last[0] = n >= 2 ? in[n - 2] : last[1];
-		last[1] = in[n - 1];
-		if (net_write(s->conn, out, o, stall_ms(s), e) == -1) {
-			free(out);
+		if (stuff(st, in, (size_t)n, e) == -1)
 			return -1;
-		}
 	}
-	free(out);
+}
+
+/*
+ * Stream the canonical message (or its 7-bit form) with dot-stuffing,
+ * then the final dot.
+ */
+static int
+send_body(struct smtp_session *s, struct txn *t, int fd, struct err *e)
+{
+	struct stuffer	st;
+	off_t		size;
+	int		rc;
+
+	memset(&st, 0, sizeof(st));
+	st.s = s;
+	st.bol = 1;
+	st.last[0] = '\r';
+	st.last[1] = '\n';
+	if ((st.out = malloc(2 * DATA_CHUNK + 8)) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	rc = t->convert ? mime7_convert(fd, stuff, &st, &size, e) :
+	    stuff_file(&st, fd, e);
+	free(st.out);
+	if (rc == -1)
+		return -1;
 	/* The canonical form ends in CRLF; be safe if it somehow does not. */
-	if (!(last[0] == '\r' && last[1] == '\n') && off > 0 &&
+	if (!(st.last[0] == '\r' && st.last[1] == '\n') && st.n > 0 &&
 	    net_write(s->conn, "\r\n", 2, stall_ms(s), e) == -1)
 		return -1;
-	log_trace('>', "(message body)", 14);
+	log_trace('>', t->convert ? "(message body, quoted-printable)" :
+	    "(message body)", t->convert ? 32 : 14);
 	return send_line(s, ".", 1, 0, e);
 }
 
@@ -1169,7 +1207,7 @@ txn_body(struct smtp_session *s, struct txn *t, int fd, struct err *e)
 
 	s->step = SMTP_STEP_BODY;
 	s->state = ST_BODY;
-	if (send_body(s, fd, e) == -1 || flush(s, e) == -1)
+	if (send_body(s, t, fd, e) == -1 || flush(s, e) == -1)
 		return txn_lost(s, t, e);	/* we cannot finish the DATA */
 	s->step = SMTP_STEP_DOT;
 	s->state = ST_DOT;
@@ -1186,25 +1224,38 @@ txn_body(struct smtp_session *s, struct txn *t, int fd, struct err *e)
 	return outcome(t->env, e);
 }
 
-/* 1 if fd holds an octet over 127 (the whole file is read). */
 static int
-has_8bit(int fd)
+count(void *arg, const char *p, size_t n, struct err *e)
 {
-	unsigned char	b[DATA_CHUNK];
-	off_t		off = 0;
-	ssize_t		n, i;
-
-	while ((n = pread(fd, b, sizeof(b), off)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return 0;	/* send_body reports it */
-		for (i = 0; i < n; i++)
-			if (b[i] & 0x80)
-				return 1;
-		off += n;
-	}
 	return 0;
+}
+
+/*
+ * 8-bit content: BODY=8BITMIME where offered; elsewhere quoted-printable
+ * when mime7 can convert it, else a permanent refusal (RFC 6152 3).
+ */
+static int
+eightbit(struct smtp_session *s, struct txn *t, int fd, struct err *e)
+{
+	const char	*why;
+	int		 k;
+
+	/* Declared 8BITMIME to a server that offers it: no need to look. */
+	if (t->env->body == BODY_8BITMIME && s->info.ext_8bitmime) {
+		t->eightbit = 1;
+		return 0;
+	}
+	if ((k = mime7_classify(fd, &why, e)) == -1)
+		return -1;
+	t->eightbit = k != MIME7_CLEAN;
+	if (!t->eightbit || s->info.ext_8bitmime)
+		return 0;
+	if (k == MIME7_REFUSE)
+		return err_set(e, ERR_UNAVAILABLE, "5.6.3 the message has "
+		    "8-bit content, %s does not offer 8BITMIME, and %s; not "
+		    "sent (RFC 6152)", s->host, why);
+	t->convert = 1;
+	return mime7_convert(fd, count, NULL, &t->size, e);
 }
 
 /* Refusals before any command.  1: go on; 0 or -1: smtp_send's result. */
@@ -1223,17 +1274,13 @@ precheck(struct smtp_session *s, struct txn *t, off_t size, int fd,
 	if (env->smtputf8 && !s->info.ext_smtputf8)
 		return err_set(e, ERR_UNAVAILABLE, "an address is not ASCII "
 		    "and %s does not offer SMTPUTF8", s->host);
-	if (s->info.ext_size > 0 && size > s->info.ext_size)
+	t->size = size;
+	if (eightbit(s, t, fd, e) == -1)
+		return -1;
+	if (s->info.ext_size > 0 && t->size > s->info.ext_size)
 		return err_set(e, ERR_UNAVAILABLE, "message of %lld octets is "
-		    "over %s's limit of %lld", (long long)size, s->host,
+		    "over %s's limit of %lld", (long long)t->size, s->host,
 		    s->info.ext_size);
-	/* Declared 8BITMIME to a server that offers it: no need to look. */
-	t->eightbit = env->body == BODY_8BITMIME && s->info.ext_8bitmime ?
-	    1 : has_8bit(fd);
-	if (t->eightbit && !s->info.ext_8bitmime)
-		return err_set(e, ERR_UNAVAILABLE, "5.6.3 the message has "
-		    "8-bit content and %s does not offer 8BITMIME; not sent "
-		    "(RFC 6152)", s->host);
 	if ((env->dsn_notify || env->dsn_ret || env->dsn_envid) &&
 	    !s->info.ext_dsn)
 		s->info.dsn_dropped = 1;
@@ -1257,7 +1304,7 @@ smtp_send(struct smtp_session *s, struct envelope *env, int datafd,
 		return rc;
 	}
 	s->step = SMTP_STEP_ENVELOPE;
-	rc = txn_envelope(s, &t, size, e);
+	rc = txn_envelope(s, &t, e);
 	/* A refused MAIL stays the reason even if the drain then failed. */
 	if (rc == 0 || t.mail_code != 0)
 		rc = txn_conclude(s, &t, e);

@@ -20,7 +20,7 @@
  *                    DATA or the final dot, every recipient 5xx, a message
  *                    over the server's SIZE, SMTPUTF8 needed but not
  *                    offered, 8-bit content to a server without 8BITMIME
- *                    (5.6.3)
+ *                    that mime7.h cannot make 7-bit (5.6.3)
  *   ERR_NOUSER       some recipients got 5xx, others were accepted or
  *                    deferred
  *   ERR_CONFIG       credentials refused to be sent without TLS to a
@@ -181,9 +181,11 @@ enum smtp_step {
  * MAIL gets SIZE= when offered, BODY=8BITMIME when the body has 8-bit
  * octets (whatever -B said) or env->body is BODY_8BITMIME and the server
  * offers 8BITMIME, SMTPUTF8 for env->smtputf8, DSN parameters only when
- * offered (info.dsn_dropped otherwise).  An 8-bit body is never sent to a
- * server that lacks 8BITMIME: ERR_UNAVAILABLE "5.6.3" before MAIL (RFC
- * 6152 3).  With PIPELINING, MAIL, the RCPTs and DATA go out in windows.
+ * offered (info.dsn_dropped otherwise).  8-bit content is never sent to
+ * a server that lacks 8BITMIME (RFC 6152 3): a single-part text message
+ * with ASCII headers goes out quoted-printable (mime7.h; SIZE= is the
+ * converted size), anything else fails with ERR_UNAVAILABLE "5.6.3"
+ * before MAIL.  With PIPELINING, MAIL, the RCPTs and DATA go out in windows.
  * After a failure the session may still be usable: smtp_usable() says;
  * smtp_last_step() says where it stopped.
  */

@@ -17,9 +17,12 @@
 #   slow-dot   the final dot's reply after 4 s, timeout = 2: exit 0 (the
 #            final reply gets 10 minutes, RFC 5321 4.5.3.2.6); transcript
 #            EHLO MAIL RCPT DATA QUIT, the payload once
-#   no8bit     8-bit body, server without 8BITMIME: exit 69, stderr says
-#            5.6.3 and 8BITMIME; transcript EHLO QUIT; the same with
-#            -B7BIT; a 7-bit body to the same server: exit 0, no BODY=
+#   no8bit     8-bit text body, server without 8BITMIME: exit 0, sent
+#            quoted-printable (every octet on the wire 7-bit, CTE
+#            quoted-printable, decodes to "café"), no BODY=; the same with
+#            -B7BIT; an 8-bit Subject or an 8-bit multipart body: exit 69,
+#            stderr says 5.6.3 and 8BITMIME, transcript EHLO QUIT; a 7-bit
+#            body: exit 0, no BODY=
 #   ok         8-bit body with -B7BIT to a server with 8BITMIME: exit 0,
 #            MAIL carries BODY=8BITMIME
 
@@ -71,14 +74,37 @@ transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<a@example.org>|D
 grep -q '^Subject: m604-dot' "$FS/data.1" || fail "payload: $(head -c 300 "$FS/data.1")"
 [ ! -e "$FS/data.2" ] || fail "the message went out twice"
 
-# --- 8-bit content never goes to a server without 8BITMIME
+# --- 8-bit content never goes to a server without 8BITMIME: a text body
+#     is made quoted-printable, anything else is refused
+qp_check() {
+	python3 - "$FS/data.1" <<'PY' || fail "$FSN: payload not 7-bit quoted-printable café: $(head -c 600 "$FS/data.1")"
+import email, email.policy, sys
+raw = open(sys.argv[1], "rb").read()
+assert all(b < 128 for b in raw), "8-bit octet on the wire"
+m = email.message_from_bytes(raw, policy=email.policy.default)
+assert m["Content-Transfer-Encoding"] == "quoted-printable"
+assert m.get_content().rstrip("\r\n") == "caf\u00e9", repr(m.get_content())
+PY
+}
 fault no8bit
-msg8 | expect_exit 69 postern -C "$(conf n8)" -t
+msg8 | expect_exit 0 postern -C "$(conf n8)" -t
 fs_done
-expect_stderr_line '5\.6\.3.*8BITMIME'
+transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<a@example.org>|DATA|QUIT'
+qp_check
+fault no8bit
+msg8 | expect_exit 0 postern -C "$(conf n8b)" -B7BIT -t
+fs_done
+transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<a@example.org>|DATA|QUIT'
+qp_check
+fault no8bit
+printf 'To: a@example.org\nSubject: caf\303\251\n\nbody\n' |
+    expect_exit 69 postern -C "$(conf n8h)" -t
+fs_done
+expect_stderr_line '5\.6\.3.*8BITMIME.*header'
 transcript_is 'EHLO *|QUIT'
 fault no8bit
-msg8 | expect_exit 69 postern -C "$(conf n8b)" -B7BIT -t
+printf 'To: a@example.org\nSubject: mp\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\ncaf\303\251\n--b--\n' |
+    expect_exit 69 postern -C "$(conf n8m)" -t
 fs_done
 expect_stderr_line '5\.6\.3.*8BITMIME'
 transcript_is 'EHLO *|QUIT'

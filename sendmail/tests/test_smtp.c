@@ -431,6 +431,9 @@ run_case(const struct session_case *c)
 #define MSG_DOTS	"Subject: x\r\n\r\n.hidden\r\n..two\r\nend\r\n"
 #define MSG_8BIT	"Subject: x\r\n\r\ncaf\xc3\xa9\r\n"
 #define BODY_DEFAULT	"Subject: x\r\n\r\nbody\r\n.\r\n"
+#define X5	"xxxxx"
+#define X75	X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5
+#define X80	X75 X5
 
 static const struct session_case session_cases[] = {
 	{ "pipelined: one window, replies drained, dots stuffed",
@@ -457,21 +460,51 @@ static const struct session_case session_cases[] = {
 	  "RCPT TO:<a@example.org>\r\nDATA\r\n" MSG_8BIT ".\r\nQUIT\r\n",
 	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
 
-	{ "8-bit body, no 8BITMIME: refused 5.6.3 before MAIL",
+	{ "8-bit text, no 8BITMIME: sent quoted-printable, SIZE= as sent",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_8BIT,
 	  BODY_8BITMIME,
-	  { GREET, "250-peer\r\n250 PIPELINING\r\n", "221 bye\r\n" }, 0, 0,
-	  EHLO_LINE "QUIT\r\n",
-	  0, ERR_OK, -1, ERR_UNAVAILABLE, "P", "5.6.3", SMTP_STEP_CHECK, 1,
-	  0, 0 },
+	  { GREET, "250-peer\r\n250-PIPELINING\r\n250 SIZE 1000\r\n",
+	    NOREPLY, NOREPLY, "250 ok\r\n250 ok\r\n354 go\r\n",
+	    "250 2.0.0 queued\r\n", "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=130\r\n"
+	  "RCPT TO:<a@example.org>\r\nDATA\r\n"
+	  "Subject: x\r\nMIME-Version: 1.0\r\n"
+	  "Content-Type: text/plain; charset=UTF-8\r\n"
+	  "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	  "caf=C3=A9\r\n.\r\nQUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
 
-	{ "8-bit body declared -B7BIT, no 8BITMIME: refused all the same",
-	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_8BIT,
-	  BODY_7BIT,
+	{ "8-bit declared -B7BIT, no 8BITMIME: CTE replaced, QP rules, dots",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" },
+	  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	  "Content-Transfer-Encoding: 8bit\r\nSubject: y\r\n\r\n"
+	  "a=b \r\n.dot \xc3\xa9\r\n" X80 "\r\n", BODY_7BIT,
+	  { GREET, "250 peer\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n",
+	    "250 2.0.0 queued\r\n", "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org>\r\n"
+	  "RCPT TO:<a@example.org>\r\nDATA\r\n"
+	  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	  "Subject: y\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+	  "a=3Db=20\r\n..dot =C3=A9\r\n" X75 "=\r\nxxxxx\r\n.\r\n"
+	  "QUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
+
+	{ "8-bit header field, no 8BITMIME: refused 5.6.3 before MAIL",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" },
+	  "Subject: caf\xc3\xa9\r\n\r\nbody\r\n", BODY_7BIT,
 	  { GREET, "250 peer\r\n", "221 bye\r\n" }, 0, 0,
 	  EHLO_LINE "QUIT\r\n",
-	  0, ERR_OK, -1, ERR_UNAVAILABLE, "P", "8BITMIME", SMTP_STEP_CHECK,
-	  1, 0, 0 },
+	  0, ERR_OK, -1, ERR_UNAVAILABLE, "P", "a header field has 8-bit",
+	  SMTP_STEP_CHECK, 1, 0, 0 },
+
+	{ "8-bit multipart, no 8BITMIME: refused 5.6.3 before MAIL",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" },
+	  "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\n"
+	  "caf\xc3\xa9\r\n--x--\r\n", BODY_8BITMIME,
+	  { GREET, "250-peer\r\n250 PIPELINING\r\n", "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "QUIT\r\n",
+	  0, ERR_OK, -1, ERR_UNAVAILABLE, "P", "5.6.3", SMTP_STEP_CHECK, 1, 0,
+	  0 },
 
 	{ "HELO fallback after 502 to EHLO",
 	  SMTP_TLS_NONE, NULL, 0, 0, "", { "a@example.org" }, NULL,

@@ -59,9 +59,11 @@ field(const struct buf *h, const char *name)
 	while (p < end) {
 		if ((size_t)(end - p) > nl && strncasecmp(p, name, nl) == 0 &&
 		    p[nl] == ':') {
-			p += nl + 1;
-			while (p < end && (*p == ' ' || *p == '\t'))
-				p++;
+			/* Folding white space too: the value may start on a
+			 * continuation line. */
+			for (p += nl + 1; p < end && (*p == ' ' || *p == '\t' ||
+			    *p == '\r' || *p == '\n'); p++)
+				;
 			return p;
 		}
 		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)

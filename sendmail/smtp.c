@@ -27,15 +27,17 @@
  *       PIPELINING, TXN_WINDOW with it), then every reply is drained and
  *       applied (txn_answer(), OpenSMTPD's smtp_client_response), then the
  *       next window; pipelining is not a second code path.
- *     ST_BODY (the dot-stuffed message and the final dot) -> ST_DOT (its
- *       reply, waited for final_timeout) -> ST_READY; a failed transaction
- *       is ended with RSET -> ST_READY.
+ *     ST_BODY (the dot-stuffed message -- for a server without 8BITMIME
+ *       an 8-bit text message in mime7.c's quoted-printable form -- and the
+ *       final dot) -> ST_DOT (its reply, waited for final_timeout) ->
+ *       ST_READY; a failed transaction is ended with RSET -> ST_READY.
  *   ST_DEAD: any I/O error, timeout, malformed reply or 421; the session
  *     can only be closed.
  *
  * Deadlines: each reply has one total deadline (all its lines), the opening
- * another (SMTP_OPEN_STEPS x timeout, connect to AUTH), the final dot's
- * reply its own (final_timeout).  Writes have a per-stall limit.
+ * another (open_timeout, by default SMTP_OPEN_STEPS x timeout, connect to
+ * AUTH), the final dot's reply its own (final_timeout, 10 minutes).
+ * Writes have a per-stall limit.
  */
 #include <ctype.h>
 #include <errno.h>

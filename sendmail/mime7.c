@@ -41,8 +41,8 @@ read_headers(int fd, struct buf *b, struct err *e)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return err_set(e, ERR_IO, "reading the spooled message: "
-			    "%s", strerror(errno));
+			return err_set(e, ERR_IO, "reading the spooled "
+			    "message: %s", strerror(errno));
 		if (n == 0 || buf_add(b, chunk, (size_t)n) == -1)
 			return 1;
 		off += n;
@@ -90,8 +90,8 @@ mime7_has_8bit(int fd, struct err *e)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return err_set(e, ERR_IO, "reading the spooled message: "
-			    "%s", strerror(errno));
+			return err_set(e, ERR_IO, "reading the spooled "
+			    "message: %s", strerror(errno));
 		for (i = 0; i < n; i++)
 			if (b[i] & 0x80)
 				return 1;

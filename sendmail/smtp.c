@@ -776,7 +776,7 @@ struct txn {
 	unsigned char	 *ok;		/* ok[j]: rcpt[j] got 2xx to RCPT */
 	size_t		  nrcpt, ncmd, sent, answered, accepted;
 	int		  eightbit;	/* the message has an octet > 127 */
-	int		  convert;	/* send it as mime7_convert() makes it */
+	int		  convert;	/* send mime7_convert()'s form */
 	off_t		  size;		/* octets as sent (SIZE=) */
 	int		  mail_code;	/* MAIL's code when not 250, else 0 */
 	int		  data_code;	/* DATA's code; 0: not answered */

@@ -31,7 +31,8 @@
  * Time (see smtp_params): every command's whole reply, however many lines,
  * must arrive within `timeout` seconds of the wait's start; opening a
  * session (connect through AUTH) must finish within open_timeout (default
- * SMTP_OPEN_STEPS x timeout); writes fail when the server takes nothing for `timeout`; the
+ * SMTP_OPEN_STEPS x timeout); writes fail when the server takes nothing
+ * for `timeout`; the
  * reply to the final dot gets `final_timeout` (600 s, RFC 5321 4.5.3.2.6).
  */
 #ifndef POSTERN_SMTP_H
@@ -106,8 +107,9 @@ enum smtp_tls_mode { SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT, SMTP_TLS_NONE };
  * net_set_transport) before the absolute deadline; fill info's tls_* and
  * peer_* fields.  0, or -1 with ERR_TEMP (nothing may be sent then).
  */
-typedef int (*smtp_tls_start_fn)(const void *arg, struct conn *c, const char *host,
-    long long deadline, struct smtp_info *info, struct err *e);
+typedef int (*smtp_tls_start_fn)(const void *arg, struct conn *c,
+    const char *host, long long deadline, struct smtp_info *info,
+    struct err *e);
 
 /*
  * Everything the client needs; strings are borrowed and must outlive the
@@ -120,13 +122,13 @@ struct smtp_params {
 	enum smtp_tls_mode tls;
 	const char	*helo;		/* NULL: this host's FQDN or [ip] */
 	const char	*user;		/* NULL: no AUTH */
-	unsigned	 auth_mechs;	/* AUTH_MECH_* bits allowed; 0: no AUTH */
+	unsigned	 auth_mechs;	/* AUTH_MECH_* allowed; 0: no AUTH */
 	int		 auth_auto;
 	unsigned	 timeout;	/* seconds per reply, per write stall */
 	unsigned	 final_timeout;	/* seconds for the final dot's reply */
 	unsigned	 open_timeout;	/* seconds for the whole opening;
 					   0: SMTP_OPEN_STEPS x timeout */
-	int		 verbose;	/* -v transcript on stderr (log_trace) */
+	int		 verbose;	/* -v: the transcript on stderr */
 	smtp_tls_start_fn tls_start;	/* required unless tls = none */
 	const void	*tls_arg;
 };

@@ -91,7 +91,8 @@ test_cases(void **state)
 		c = &cases[i];
 		print_message("case: %s\n", c->name);
 		fd = memfd_with(c->msg);
-		assert_int_equal(mime7_has_8bit(fd, &e), c->kind != MIME7_CLEAN);
+		assert_int_equal(mime7_has_8bit(fd, &e),
+		    c->kind != MIME7_CLEAN);
 		assert_int_equal(mime7_classify(fd, &why, &e), c->kind);
 		if (c->why != NULL)
 			assert_non_null(strstr(why, c->why));

@@ -449,12 +449,14 @@ static const struct session_case session_cases[] = {
 	  "RCPT TO:<c@example.org>\r\nDATA\r\n"
 	  "Subject: x\r\n\r\n..hidden\r\n...two\r\nend\r\n.\r\n"
 	  "QUIT\r\n",
-	  0, ERR_OK, -1, ERR_NOUSER, "SFD", "550 5.1.1", SMTP_STEP_NONE, 1, 0, 0 },
+	  0, ERR_OK, -1, ERR_NOUSER, "SFD", "550 5.1.1", SMTP_STEP_NONE, 1, 0,
+	  0 },
 
 	{ "8-bit body, 8BITMIME offered: BODY=8BITMIME (also after -B7BIT)",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_8BIT,
 	  BODY_7BIT,
-	  { GREET, EHLO_PIPE, NOREPLY, NOREPLY, "250 ok\r\n250 ok\r\n354 go\r\n",
+	  { GREET, EHLO_PIPE, NOREPLY, NOREPLY,
+	    "250 ok\r\n250 ok\r\n354 go\r\n",
 	    "250 2.0.0 queued\r\n", "221 bye\r\n" }, 0, 0,
 	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=21 BODY=8BITMIME\r\n"
 	  "RCPT TO:<a@example.org>\r\nDATA\r\n" MSG_8BIT ".\r\nQUIT\r\n",
@@ -573,7 +575,8 @@ static const struct session_case session_cases[] = {
 	  { GREET, "250 peer\r\n", "250 ok\r\n", "250 ok\r\n", CLOSE }, 0, 0,
 	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
 	  "RCPT TO:<b@example.org>\r\n",
-	  0, ERR_OK, -1, ERR_TEMP, "DD", "closed", SMTP_STEP_ENVELOPE, 0, 0, 0 },
+	  0, ERR_OK, -1, ERR_TEMP, "DD", "closed", SMTP_STEP_ENVELOPE, 0, 0,
+	  0 },
 
 	{ "554 to the final dot: failed, RSET",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, NULL,
@@ -749,9 +752,9 @@ answering_peer(int lfd, const char *sentpath)
 		} else if (strncmp(line, "EHLO", 4) == 0)
 			fputs("250-peer\r\n250 PIPELINING\r\n", out);
 		else if (strncmp(line, "RCPT", 4) == 0)
-			fputs(++nrcpt == 7 || nrcpt == 120 ? "550 5.1.1 no\r\n" :
-			    nrcpt == 101 ? "452 4.5.3 later\r\n" : "250 ok\r\n",
-			    out);
+			fputs(++nrcpt == 7 || nrcpt == 120 ?
+			    "550 5.1.1 no\r\n" : nrcpt == 101 ?
+			    "452 4.5.3 later\r\n" : "250 ok\r\n", out);
 		else if (strncmp(line, "DATA", 4) == 0) {
 			fputs("354 go\r\n", out);
 			body = 1;

@@ -567,6 +567,21 @@ set_path(struct ctx *x, enum key k, const char *v, char **dst)
 	return set_str(x, dst, v);
 }
 
+/* harden (issue 11): [queue] max_message_size and delay_warning. */
+static int
+key_set_harden(struct ctx *x, enum key k, const char *v)
+{
+	struct config	*c = x->c;
+
+	if (k == K_MAX_MESSAGE_SIZE)
+		return set_size(x, k, v, &c->max_message_size);
+	if (strcmp(v, "0") == 0) {
+		c->delay_warning = 0;	/* never */
+		return 0;
+	}
+	return set_duration(x, k, v, &c->delay_warning);
+}
+
 /* Validate v for key k and store it; v is expanded and not empty. */
 static int
 key_set(struct ctx *x, enum key k, const char *v)
@@ -697,13 +712,8 @@ key_set(struct ctx *x, enum key k, const char *v)
 	case K_FILE:
 		return set_path(x, k, v, &c->log_file);
 	case K_MAX_MESSAGE_SIZE:
-		return set_size(x, k, v, &c->max_message_size);
 	case K_DELAY_WARNING:
-		if (strcmp(v, "0") == 0) {
-			c->delay_warning = 0;	/* never */
-			return 0;
-		}
-		return set_duration(x, k, v, &c->delay_warning);
+		return key_set_harden(x, k, v);
 	case K_COUNT:
 		break;
 	}

@@ -32,12 +32,14 @@
 #include "cli.h"
 #include "config.h"
 #include "envelope.h"
+#include "io.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
 #include "queue.h"
 #include "serve.h"
 #include "smtp.h"
+#include "text.h"
 
 #ifndef POSTERN_VERSION
 #define POSTERN_VERSION "dev"
@@ -220,23 +222,6 @@ load_config(struct run *r, struct err *e)
 		path = CONFIG_DEFAULT_PATH;
 	config_defaults(&r->cfg);
 	return config_load(&r->cfg, path, r->privileged, e);
-}
-
-/*
- * A scratch file for the canonical message when there is no queue to
- * spool into (enabled = no, or a queue this process cannot write).
- */
-static int
-scratch_open(struct err *e)
-{
-	const char	*dir = "/tmp";
-	int		 fd;
-
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return err_set(e, ERR_CANTCREAT, "cannot create a spool file "
-		    "in %s: %s", dir, strerror(errno));
-	return fd;
 }
 
 /*
@@ -775,7 +760,7 @@ mode_submit(struct run *r)
 		if (r->cfg.queue_enabled && delivery !=
 		    CONFIG_DELIVERY_INTERACTIVE)
 			die(&qerr);	/* nothing else can take the message */
-		if ((fd = scratch_open(&e)) == -1)
+		if ((fd = io_scratch_open("/tmp", &e)) == -1)
 			die(&e);
 	}
 	message_opts(r, &env, &mo);
@@ -917,35 +902,6 @@ reply(int *code, char *text, size_t len, int c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * The enhanced status code (RFC 3463) of the smarthost's reply quoted in
- * msg, if its class is cls ('4' or '5'); else dflt.
- */
-static const char *
-enhanced_code(const char *msg, char cls, const char *dflt, char *out,
-    size_t len)
-{
-	const char	*p;
-	size_t		 n;
-
-	for (p = msg; (p = strchr(p, cls)) != NULL; p++) {
-		/* "NNN C.S.D " */
-		if (p != msg && p[-1] != ' ')
-			continue;
-		if (!isdigit((unsigned char)p[1]) ||
-		    !isdigit((unsigned char)p[2]) || p[3] != ' ' ||
-		    p[4] != cls || p[5] != '.')
-			continue;
-		n = strspn(p + 4, "0123456789.");
-		if (n >= 5 && n < len && p[4 + n] == ' ') {
-			memcpy(out, p + 4, n);
-			out[n] = '\0';
-			return out;
-		}
-	}
-	return dflt;
-}
-
 static int
 serve_mail(void *arg, struct envelope *env, const char *addr, int *code,
     char *text, size_t len)
@@ -1004,7 +960,7 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 	(void)size;
 	if (c->q != NULL && queue_spool_begin(c->q, &sp, &c->qerr) == 0)
 		fd = queue_spool_fd(sp);
-	else if ((fd = scratch_open(&e)) == -1) {
+	else if ((fd = io_scratch_open("/tmp", &e)) == -1) {
 		reply(code, text, len, 451, "4.3.0 %s", e.msg);
 		return -1;
 	}
@@ -1040,11 +996,11 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 		    "refused, a report goes to the sender: %s", o.e.msg);
 		return 0;
 	case EX_UNAVAILABLE:
-		reply(code, text, len, 554, "%s %s", enhanced_code(o.e.msg,
+		reply(code, text, len, 554, "%s %s", text_enhanced_find(o.e.msg,
 		    '5', "5.0.0", esc, sizeof(esc)), o.e.msg);
 		return -1;
 	default:
-		reply(code, text, len, 451, "%s %s", enhanced_code(o.e.msg,
+		reply(code, text, len, 451, "%s %s", text_enhanced_find(o.e.msg,
 		    '4', "4.3.0", esc, sizeof(esc)), o.e.msg);
 		return -1;
 	}

@@ -136,7 +136,9 @@
 #include "buf.h"
 #include "envelope.h"
 #include "err.h"
+#include "io.h"
 #include "queue.h"
+#include "text.h"
 
 #define CTL_MAGIC	"POSTERN-QUEUE 1\n"
 #define FILE_MODE	0640
@@ -178,16 +180,14 @@ crash_point(const char *name)
 {
 	const char	*want, *at;
 	size_t		 len;
-	unsigned long	 nth = 1;
-	char		*end;
+	uint64_t	 nth = 1;
 
 	if ((want = secure_getenv("POSTERN_CRASH_AT")) == NULL)
 		return;
 	if ((at = strchr(want, '@')) != NULL) {
 		len = (size_t)(at - want);
-		errno = 0;
-		nth = strtoul(at + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || nth == 0)
+		if (text_parse_u64(at + 1, strlen(at + 1), UINT32_MAX,
+		    &nth) == -1 || nth == 0)
 			return;
 	} else
 		len = strlen(want);
@@ -230,28 +230,6 @@ rnd32(void)
 	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
 		v = (unsigned)time(NULL) ^ (unsigned)getpid();
 	return v;
-}
-
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char	*c = p;
-	ssize_t		 w;
-
-	while (n > 0) {
-		if ((w = write(fd, c, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (w == 0) {
-			errno = EIO;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int
@@ -449,14 +427,10 @@ put_num(struct buf *b, const char *tag, unsigned long long n)
 static int
 put_text(struct buf *b, const char *tag, const char *s)
 {
-	char	tmp[QUEUE_TEXT_MAX];
-	size_t	i, n = strlen(s);
+	char	tmp[QUEUE_TEXT_MAX + 1];
+	size_t	n;
 
-	if (n > sizeof(tmp))
-		n = sizeof(tmp);
-	for (i = 0; i < n; i++)
-		tmp[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
-		    ' ' : s[i];
+	n = text_scrub(tmp, sizeof(tmp), s, QUEUE_TEXT_MAX, ' ');
 	return put_rec(b, tag, tmp, n);
 }
 
@@ -581,25 +555,6 @@ rd_record(struct rd *r, char tag[4], const char **val, size_t *vlen,
 	return 0;
 }
 
-static int
-parse_u64(const char *v, size_t len, uint64_t max, uint64_t *out)
-{
-	uint64_t	n = 0;
-	size_t		i;
-
-	if (len == 0 || len > 20 || (len > 1 && v[0] == '0'))
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (v[i] < '0' || v[i] > '9')
-			return -1;
-		if (n > (max - (uint64_t)(v[i] - '0')) / 10)
-			return -1;
-		n = n * 10 + (uint64_t)(v[i] - '0');
-	}
-	*out = n;
-	return 0;
-}
-
 static char *
 dupn(const char *v, size_t len)
 {
@@ -658,22 +613,22 @@ parse_record(struct queue_entry *qe, const char *tag, const char *v,
 		if (!queue_id_valid(qe->id))
 			return err_set(e, ERR_DATA, "bad id");
 	} else if (strcmp(tag, "T") == 0 || strcmp(tag, "X") == 0) {
-		if (parse_u64(v, len, TIME_MAX - 1, &n) == -1)
+		if (text_parse_u64(v, len, TIME_MAX - 1, &n) == -1)
 			return err_set(e, ERR_DATA, "bad time in %s", tag);
 		if (tag[0] == 'T')
 			qe->created = (time_t)n;
 		else
 			qe->next_attempt = (time_t)n;
 	} else if (strcmp(tag, "Z") == 0) {
-		if (parse_u64(v, len, SIZE_MAX_Q - 1, &n) == -1)
+		if (text_parse_u64(v, len, SIZE_MAX_Q - 1, &n) == -1)
 			return err_set(e, ERR_DATA, "bad size");
 		qe->size = (off_t)n;
 	} else if (strcmp(tag, "A") == 0) {
-		if (parse_u64(v, len, 1000000, &n) == -1)
+		if (text_parse_u64(v, len, 1000000, &n) == -1)
 			return err_set(e, ERR_DATA, "bad attempt count");
 		qe->attempts = (unsigned)n;
 	} else if (strcmp(tag, "C") == 0) {
-		if (parse_u64(v, len, QUEUE_RCPT_MAX, &n) == -1 || n == 0)
+		if (text_parse_u64(v, len, QUEUE_RCPT_MAX, &n) == -1 || n == 0)
 			return err_set(e, ERR_DATA, "bad recipient count");
 		*count = (size_t)n;
 		if ((env->rcpts = calloc(*count, sizeof(*env->rcpts))) == NULL)
@@ -1003,7 +958,7 @@ write_ctl_tmp(struct queue *q, const struct queue_entry *qe,
 		buf_free(&b);
 		return -1;
 	}
-	if (write_all(fd, b.data, b.len) == -1)
+	if (io_write_all(fd, b.data, b.len, -1, NULL) == -1)
 		goto fail;
 	if (crash_after_write != NULL)
 		crash(crash_after_write);
@@ -1277,29 +1232,6 @@ queue_spool_close(struct queue *q, struct queue_spool *s)
 /* ------------------------------------------------------------------ */
 /* Failure records and DSNs                                            */
 
-static const char *const wday[] = {
-	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-};
-static const char *const month[] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-};
-
-/* RFC 5322 date, in UTC so that no locale or time zone file is needed. */
-static void
-rfc5322_date(time_t t, char *out, size_t outlen)
-{
-	struct tm	tm;
-
-	if (gmtime_r(&t, &tm) == NULL) {
-		snprintf(out, outlen, "Thu, 01 Jan 1970 00:00:00 +0000");
-		return;
-	}
-	snprintf(out, outlen, "%s, %02d %s %04d %02d:%02d:%02d +0000",
-	    wday[tm.tm_wday % 7], tm.tm_mday, month[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /*
  * Record the entry in failed/: the data linked (from q/) or renamed (from
  * tmp/), the control file with the final states renamed over any older
@@ -1351,7 +1283,7 @@ static void
 dsn_flush(struct dsnw *w)
 {
 	if (!w->failed && w->b.len > 0 &&
-	    write_all(w->fd, w->b.data, w->b.len) == -1)
+	    io_write_all(w->fd, w->b.data, w->b.len, -1, NULL) == -1)
 		w->failed = errno;
 	buf_reset(&w->b);
 }
@@ -1367,7 +1299,7 @@ dsn_add(struct dsnw *w, const char *p, size_t n)
 	if (w->b.len + n > DSN_FLUSH)
 		dsn_flush(w);
 	if (n > DSN_FLUSH) {
-		if (!w->failed && write_all(w->fd, p, n) == -1)
+		if (!w->failed && io_write_all(w->fd, p, n, -1, NULL) == -1)
 			w->failed = errno;
 		return;
 	}
@@ -1398,50 +1330,32 @@ dsn_printf(struct dsnw *w, const char *fmt, ...)
 static void
 clean_line(const char *s, char *out, size_t outlen)
 {
-	size_t	i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < outlen; i++)
-		out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
-		    ' ' : s[i];
-	out[i] = '\0';
+	text_scrub(out, outlen, s, outlen, ' ');
 }
 
 /* "5.1.1" from "550 5.1.1 text", else class.0.0 from the reply code. */
 static void
 status_of(const char *reply, int expired, char *out, size_t outlen)
 {
-	const char	*p;
-	size_t		 i, d1, d2;
+	size_t	n;
 
 	if (expired) {
 		snprintf(out, outlen, "4.4.7");
 		return;
 	}
-	if (reply != NULL && strlen(reply) > 4 &&
-	    (reply[0] == '4' || reply[0] == '5') &&
-	    reply[1] >= '0' && reply[1] <= '9' &&
-	    reply[2] >= '0' && reply[2] <= '9' &&
-	    (reply[3] == ' ' || reply[3] == '-')) {
-		p = reply + 4;
-		if (p[0] == reply[0] && p[1] == '.') {
-			for (i = 2, d1 = 0; p[i] >= '0' && p[i] <= '9'; i++)
-				d1++;
-			if (d1 >= 1 && d1 <= 3 && p[i] == '.') {
-				for (i++, d2 = 0; p[i] >= '0' && p[i] <= '9';
-				    i++)
-					d2++;
-				if (d2 >= 1 && d2 <= 3 && (p[i] == ' ' ||
-				    p[i] == '\0') && i < outlen) {
-					memcpy(out, p, i);
-					out[i] = '\0';
-					return;
-				}
-			}
-		}
-		snprintf(out, outlen, "%c.0.0", reply[0]);
+	if (reply == NULL || strlen(reply) <= 4 ||
+	    (reply[0] != '4' && reply[0] != '5') ||
+	    reply[1] < '0' || reply[1] > '9' ||
+	    reply[2] < '0' || reply[2] > '9' ||
+	    (reply[3] != ' ' && reply[3] != '-')) {
+		snprintf(out, outlen, "5.0.0");
 		return;
 	}
-	snprintf(out, outlen, "5.0.0");
+	if ((n = text_enhanced_len(reply + 4, reply[0])) > 0 && n < outlen) {
+		memcpy(out, reply + 4, n);
+		out[n] = '\0';
+	} else
+		snprintf(out, outlen, "%c.0.0", reply[0]);
 }
 
 /* Copy the original header section (bounded, whole lines) into the DSN. */
@@ -1516,8 +1430,8 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 	memset(&w, 0, sizeof(w));
 	w.fd = s->fd;
 	buf_init(&w.b, 2 * DSN_FLUSH + 4096);
-	rfc5322_date(now_of(p), date, sizeof(date));
-	rfc5322_date(qe->created, adate, sizeof(adate));
+	text_date(now_of(p), date, sizeof(date));
+	text_date(qe->created, adate, sizeof(adate));
 	snprintf(boundary, sizeof(boundary), "=_postern_%s_=", s->id);
 
 	dsn_printf(&w, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n",

@@ -47,9 +47,12 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "clock.h"
 #include "envelope.h"
 #include "err.h"
+#include "io.h"
 #include "serve.h"
+#include "text.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define IN_MAX		(SERVE_LINE_MAX + READ_CHUNK)
@@ -214,45 +217,21 @@ serve_data_decode(struct serve_data *d, const char *in, size_t inlen,
 /* Output. */
 
 static int
-write_all(int fd, const char *p, size_t n, int timeout_ms)
-{
-	struct pollfd	pfd;
-	ssize_t		w;
-	int		r;
-
-	while (n > 0) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, timeout_ms);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		w = write(fd, p, n);
-		if (w == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 flush_out(struct session *s)
 {
+	long long	deadline;
+
 	if (s->out.len == 0)
 		return 0;
-	if (write_all(s->out_fd, s->out.data, s->out.len,
-	    s->timeout_ms) == -1)
-		return err_set(s->e, ERR_IO, "-bs: writing a reply: %s",
-		    strerror(errno));
+	/* The client has the idle timeout to start reading our replies. */
+	deadline = clock_now_ms() + s->timeout_ms;
+	if (io_wait(s->out_fd, POLLOUT, deadline, s->e) == -1 ||
+	    io_write_all(s->out_fd, s->out.data, s->out.len, deadline,
+	    s->e) == -1) {
+		err_prefix(s->e, "-bs: writing a reply");
+		s->e->cls = ERR_IO;
+		return -1;
+	}
 	buf_reset(&s->out);
 	return 0;
 }
@@ -315,9 +294,7 @@ static int
 handler_reply(struct session *s, int code, const char *text)
 {
 	char		 t[SERVE_TEXT_MAX + 1];
-	const char	*p;
-	size_t		 i;
-	int		 cls, enh;
+	int		 cls;
 
 	if (code < 200 || code > 599 || code / 100 == 3) {
 		code = 451;
@@ -325,25 +302,10 @@ handler_reply(struct session *s, int code, const char *text)
 	}
 	if (text == NULL)
 		text = "";
-	for (i = 0; i < SERVE_TEXT_MAX && text[i] != '\0'; i++)
-		t[i] = ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) ?
-		    ' ' : text[i];
-	t[i] = '\0';
+	text_scrub(t, sizeof(t), text, SERVE_TEXT_MAX, ' ');
 	/* Does it start with "C.S.D" of the same class, then SP or end? */
 	cls = code / 100;
-	p = t;
-	enh = p[0] == '0' + cls && p[1] == '.';
-	if (enh) {
-		for (p += 2, i = 0; *p >= '0' && *p <= '9'; p++)
-			i++;
-		enh = i >= 1 && i <= 3 && *p == '.';
-	}
-	if (enh) {
-		for (p++, i = 0; *p >= '0' && *p <= '9'; p++)
-			i++;
-		enh = i >= 1 && i <= 3 && (*p == ' ' || *p == '\0');
-	}
-	if (enh)
+	if (text_enhanced_len(t, (char)('0' + cls)) > 0)
 		return reply(s, "%d %s", code, t);
 	return reply(s, "%d %d.0.0 %s", code, cls, t[0] ? t : "Error");
 }
@@ -359,10 +321,9 @@ static int
 fill(struct session *s)
 {
 	char		chunk[READ_CHUNK];
-	struct pollfd	pfd;
+	long long	deadline;
 	size_t		room;
 	ssize_t		n;
-	int		r;
 
 	if (s->eof)
 		return 0;
@@ -375,17 +336,14 @@ fill(struct session *s)
 		room = sizeof(chunk);
 	if (room == 0)
 		return err_set(s->e, ERR_SOFTWARE, "-bs: input buffer full");
+	deadline = clock_now_ms() + s->timeout_ms;
 	for (;;) {
-		pfd.fd = s->in_fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, s->timeout_ms);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return err_set(s->e, ERR_IO, "-bs: waiting for input: "
-			    "%s", strerror(errno));
-		if (r == 0) {
+		if (io_wait(s->in_fd, POLLIN, deadline, s->e) == -1) {
+			if (clock_now_ms() < deadline) {
+				err_prefix(s->e, "-bs: waiting for input");
+				s->e->cls = ERR_IO;
+				return -1;
+			}
 			if (reply(s, "421 4.4.2 %s Error: timeout exceeded",
 			    s->hostname) == -1 || flush_out(s) == -1)
 				return -1;
@@ -716,27 +674,6 @@ cmd_rcpt(struct session *s, const char *arg)
 	return reply(s, "250 2.1.5 Ok");
 }
 
-/* A scratch file for one message, gone from the file system already. */
-static int
-scratch_open(const char *dir)
-{
-	char	path[4096];
-	int	fd, n;
-
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd != -1)
-		return fd;
-	n = snprintf(path, sizeof(path), "%s/postern-bs.XXXXXX", dir);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
-		return -1;
-	unlink(path);
-	return fd;
-}
-
 /*
  * Read the message after 354 and hand it on.  Returns 0 (the session goes
  * on), 1 (the handler ended it with 421), or -1.
@@ -750,6 +687,7 @@ cmd_data(struct session *s, const char *arg)
 	size_t			 n, used, o;
 	off_t			 size = 0;
 	int			 fd, werr = 0, toobig = 0, code, r, rc = -1;
+	struct err		 se;
 
 	if (*arg != '\0')
 		return proto_error(s, "501 5.5.4 Syntax: DATA");
@@ -757,9 +695,8 @@ cmd_data(struct session *s, const char *arg)
 		return proto_error(s, "503 5.5.1 Error: need MAIL command");
 	if (s->env.nrcpts == 0)
 		return proto_error(s, "503 5.5.1 Error: need RCPT command");
-	if ((fd = scratch_open(s->tmpdir)) == -1)
-		return reply(s, "451 4.3.0 Cannot create a scratch file: %s",
-		    strerror(errno));
+	if ((fd = io_scratch_open(s->tmpdir, &se)) == -1)
+		return reply(s, "451 4.3.0 %s", se.msg);
 	if ((out = malloc(SERVE_DATA_OUTMAX(READ_CHUNK))) == NULL) {
 		close(fd);
 		return reply(s, "451 4.3.0 Out of memory");
@@ -785,7 +722,9 @@ cmd_data(struct session *s, const char *arg)
 			continue;
 		}
 		size += (off_t)o;
-		if (!werr && o > 0 && write_all(fd, out, o, -1) == -1)
+		/* io_write_all() leaves errno as write() set it. */
+		errno = 0;
+		if (!werr && o > 0 && io_write_all(fd, out, o, -1, &se) == -1)
 			werr = errno ? errno : EIO;
 	}
 
@@ -834,7 +773,7 @@ dispatch(struct session *s)
 	size_t		 i, vlen;
 
 	for (i = 0; i < s->line.len; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+		if (text_is_ctl(line[i]))
 			return proto_error(s, "500 5.5.2 Error: control "
 			    "character in command");
 	if (s->line.len == 0)
@@ -903,8 +842,7 @@ serve_run(int in_fd, int out_fd, const struct serve_params *p,
 	    p->hostname : "localhost";
 	snprintf(s.hostname, sizeof(s.hostname), "%s", host);
 	for (i = 0; s.hostname[i] != '\0'; i++)
-		if ((unsigned char)s.hostname[i] <= 0x20 ||
-		    s.hostname[i] == 0x7f)
+		if (text_is_ctl(s.hostname[i]) || s.hostname[i] == ' ')
 			s.hostname[i] = '?';
 	s.tmpdir = p != NULL && p->tmpdir != NULL ? p->tmpdir : "/tmp";
 	s.max_size = p != NULL && p->max_size > 0 ? p->max_size :

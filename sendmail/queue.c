@@ -317,12 +317,12 @@ queue_backoff(unsigned retry, unsigned retry_max, unsigned attempts,
 }
 
 void
-queue_params_init(struct queue_params *p, const struct config *c)
+queue_params_init(struct queue_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->retry = c != NULL ? c->retry : 60;
-	p->retry_max = c != NULL ? c->retry_max : 3600;
-	p->lifetime = c != NULL ? c->lifetime : 5 * 86400;
+	p->retry = 60;
+	p->retry_max = 3600;
+	p->lifetime = 5 * 86400;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1527,12 +1527,6 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 /* ------------------------------------------------------------------ */
 /* Recording an attempt                                                */
 
-static int
-err_is_permanent(enum err_class c)
-{
-	return c == ERR_UNAVAILABLE || c == ERR_DATA || c == ERR_NOUSER;
-}
-
 /*
  * Make every tried recipient's state definite: one the deliverer left
  * PENDING takes the class of its error; one it should not have touched
@@ -1554,10 +1548,7 @@ normalize(struct envelope *env, const enum rcpt_state *before, int rc,
 		if (r->state == RCPT_SENT || r->state == RCPT_FAILED ||
 		    r->state == RCPT_DEFERRED)
 			continue;
-		if (rc == -1 && err_is_permanent(de->cls))
-			r->state = RCPT_FAILED;
-		else
-			r->state = RCPT_DEFERRED;
+		r->state = rc == -1 ? envelope_fate(de->cls) : RCPT_DEFERRED;
 		if (r->reply == NULL || rc == -1)
 			(void)envelope_set_reply(r, rc == -1 && de->msg[0] ?
 			    de->msg : "delivery not attempted");

@@ -23,7 +23,6 @@
 #include <time.h>
 
 #include "buf.h"
-#include "config.h"
 #include "envelope.h"
 #include "err.h"
 
@@ -111,8 +110,7 @@ struct queue_params {
  * from offset 0; use pread or lseek) and sets each one's state (SENT,
  * DEFERRED, FAILED) and reply, exactly as smtp_send() does.  It returns 0
  * when all were accepted, else -1 with *e.  A recipient it left PENDING
- * takes the outcome of *e: permanent (FAILED) for ERR_UNAVAILABLE,
- * ERR_DATA and ERR_NOUSER, temporary (DEFERRED) for anything else.
+ * takes the outcome of *e: envelope_fate(e->cls) (envelope.h).
  *
  * more() (optional), asked before each entry: 0 means deliver() can send
  * nothing more, e.g. because the smarthost cannot be reached.  The run
@@ -152,8 +150,8 @@ enum queue_outcome {
 	QUEUE_FAILED		/* nothing to retry; a copy is in failed/ */
 };
 
-/* retry, retry_max and lifetime from the [queue] section. */
-void	queue_params_init(struct queue_params *p, const struct config *c);
+/* Zero *p, with the [queue] defaults for retry, retry_max and lifetime. */
+void	queue_params_init(struct queue_params *p);
 
 /*
  * Open the queue at dir.  create: make dir and its tmp/, q/, failed/

@@ -19,6 +19,20 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+
+/* The alias_params a configuration names (what params.c does). */
+static int
+load_cfg(struct aliases **ap, const struct config *c, struct err *e)
+{
+	struct alias_params	p;
+
+	p.config_path = c->path;
+	p.aliases = c->aliases;
+	p.naliases = c->naliases;
+	p.file = c->aliases_file;
+	return aliases_load(ap, &p, e);
+}
+
 static char	path[64];
 
 int
@@ -43,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&c, 0, sizeof(c));
 	c.aliases_file = path;
-	if (aliases_load(&a, &c, &e) == -1)
+	if (load_cfg(&a, &c, &e) == -1)
 		return 0;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		addr_list_init(&out);

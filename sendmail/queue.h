@@ -3,8 +3,9 @@
  *
  * A message that cannot be delivered now is kept on disk until a later
  * queue run delivers it, it expires, or the smarthost refuses it for good.
- * The on-disk format and the commit protocol are described at the top of
- * queue.c.  Every queue file is parsed as untrusted input.
+ * The on-disk layout and the commit protocol are described at the top of
+ * queue_store.c, the control-file format at the top of queue_ctl.c.
+ * Every queue file is parsed as untrusted input.
  *
  * Ownership: a struct queue owns the directory descriptors; a struct
  * queue_spool owns one entry's data file descriptor and the lock on it.
@@ -65,16 +66,43 @@
  *   fail:after-dsn          the DSN is queued, the entry not yet updated
  * The commit:* points are also reached when a run queues a DSN.
  */
-#define QUEUE_CRASH_POINTS { \
-	"spool:after-create", \
-	"commit:before", "commit:after-data-fsync", "commit:after-ctl-write", \
-	"commit:after-ctl-fsync", "commit:after-data-rename", \
-	"commit:after-ctl-rename", "commit:after-dir-fsync", \
-	"run:after-lock", "run:after-deliver", "run:after-ctl-write", \
-	"run:after-ctl-rename", "run:after-ctl-unlink", \
-	"run:after-data-unlink", "run:after-dir-fsync", \
-	"fail:after-data-link", "fail:after-ctl-rename", "fail:after-dsn", \
-	NULL }
+/*
+ * The crash points as an X-macro: the code names a point by its enum
+ * (crash(QUEUE_CRASH_RUN_AFTER_DELIVER)), so a misspelt point does not
+ * compile.  QUEUE_CRASH_POINTS is the NULL-terminated list of names
+ * (compat-tests/cases/503-queue-crash.sh reads the names from the lines
+ * between it and the next line that says NULL).
+ */
+#define QUEUE_CRASH_POINTS { QUEUE_CRASH_LIST(QUEUE_CRASH_NAME) NULL }
+#define QUEUE_CRASH_NAME(id, name)	name,
+#define QUEUE_CRASH_LIST(X) \
+	X(SPOOL_AFTER_CREATE, "spool:after-create") \
+	X(COMMIT_BEFORE, "commit:before") \
+	X(COMMIT_AFTER_DATA_FSYNC, "commit:after-data-fsync") \
+	X(COMMIT_AFTER_CTL_WRITE, "commit:after-ctl-write") \
+	X(COMMIT_AFTER_CTL_FSYNC, "commit:after-ctl-fsync") \
+	X(COMMIT_AFTER_DATA_RENAME, "commit:after-data-rename") \
+	X(COMMIT_AFTER_CTL_RENAME, "commit:after-ctl-rename") \
+	X(COMMIT_AFTER_DIR_FSYNC, "commit:after-dir-fsync") \
+	X(RUN_AFTER_LOCK, "run:after-lock") \
+	X(RUN_AFTER_DELIVER, "run:after-deliver") \
+	X(RUN_AFTER_CTL_WRITE, "run:after-ctl-write") \
+	X(RUN_AFTER_CTL_RENAME, "run:after-ctl-rename") \
+	X(RUN_AFTER_CTL_UNLINK, "run:after-ctl-unlink") \
+	X(RUN_AFTER_DATA_UNLINK, "run:after-data-unlink") \
+	X(RUN_AFTER_DIR_FSYNC, "run:after-dir-fsync") \
+	X(FAIL_AFTER_DATA_LINK, "fail:after-data-link") \
+	X(FAIL_AFTER_CTL_RENAME, "fail:after-ctl-rename") \
+	X(FAIL_AFTER_DSN, "fail:after-dsn")
+/* End of the list (NULL). */
+
+enum queue_crash {
+#define QUEUE_CRASH_ENUM(id, name)	QUEUE_CRASH_##id,
+	QUEUE_CRASH_LIST(QUEUE_CRASH_ENUM)
+#undef QUEUE_CRASH_ENUM
+	QUEUE_CRASH_MAX
+};
+
 
 struct queue;
 struct queue_spool;

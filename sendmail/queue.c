@@ -213,6 +213,61 @@ record_failures(struct queue *q, const struct queue_entry *qe, int datafd,
 	return 0;
 }
 
+/* Past lifetime: every recipient still waiting fails. */
+static void
+expire(struct queue_entry *qe)
+{
+	char		 why[QUEUE_TEXT_MAX];
+	struct rcpt	*r;
+	size_t		 i;
+
+	for (i = 0; i < qe->env.nrcpts; i++) {
+		r = &qe->env.rcpts[i];
+		if (r->state != RCPT_PENDING && r->state != RCPT_DEFERRED)
+			continue;
+		/*
+		 * An earlier expiry whose failure could not be recorded left
+		 * its reply: do not wrap it again.
+		 */
+		if (r->reply == NULL || strncmp(r->reply, EXPIRED_TEXT,
+		    sizeof(EXPIRED_TEXT) - 1) != 0) {
+			snprintf(why, sizeof(why), EXPIRED_TEXT " (%s)",
+			    r->reply != NULL ? r->reply :
+			    qe->last_error != NULL ? qe->last_error :
+			    "never attempted");
+			(void)envelope_set_reply(r, why);
+		}
+		r->state = RCPT_FAILED;
+	}
+}
+
+/*
+ * The failure could not be recorded or bounced (a full disk?): keep those
+ * recipients for the next run rather than lose the bounce, but do record
+ * what was sent, so that it is not sent twice.
+ */
+static void
+unfail(struct queue_entry *qe, const enum rcpt_state *before)
+{
+	size_t	i;
+
+	for (i = 0; i < qe->env.nrcpts; i++)
+		if (qe->env.rcpts[i].state == RCPT_FAILED &&
+		    before[i] != RCPT_FAILED)
+			qe->env.rcpts[i].state = RCPT_DEFERRED;
+}
+
+/* Some recipients wait: the next attempt, never after the expiry. */
+static void
+schedule(struct queue_entry *qe, const struct queue_params *p, time_t now,
+    time_t expiry)
+{
+	qe->next_attempt = now + (time_t)queue_backoff(p->retry,
+	    p->retry_max, qe->attempts, rnd32());
+	if (qe->next_attempt > expiry && expiry > now)
+		qe->next_attempt = expiry;
+}
+
 /*
  * Record one attempt on a queued (q/) entry whose lock we hold: fail what
  * expired, keep newly failed recipients in failed/ and bounce them, then
@@ -224,52 +279,25 @@ entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
     const struct queue_deliverer *d, struct queue_stats *st, struct err *e)
 {
 	time_t		 now = now_of(p), expiry;
-	size_t		 i, nfail;
-	int		 expired = 0, local_error = 0;
+	size_t		 nfail;
+	int		 expired = 0;
 	struct err	 ue;
-	char		 why[QUEUE_TEXT_MAX];
-	struct rcpt	*r;
 	const char	*status;
 
 	expiry = qe->created + (time_t)p->lifetime;
 	if (count_left(&qe->env) > 0 && now >= expiry) {
 		expired = 1;
-		for (i = 0; i < qe->env.nrcpts; i++) {
-			r = &qe->env.rcpts[i];
-			if (r->state != RCPT_PENDING &&
-			    r->state != RCPT_DEFERRED)
-				continue;
-			/*
-			 * An earlier expiry whose failure could not be
-			 * recorded left its reply: do not wrap it again.
-			 */
-			if (r->reply == NULL || strncmp(r->reply,
-			    EXPIRED_TEXT, sizeof(EXPIRED_TEXT) - 1) != 0) {
-				snprintf(why, sizeof(why), EXPIRED_TEXT " (%s)",
-				    r->reply != NULL ? r->reply :
-				    qe->last_error != NULL ? qe->last_error :
-				    "never attempted");
-				(void)envelope_set_reply(r, why);
-			}
-			r->state = RCPT_FAILED;
-		}
+		expire(qe);
 	}
 	nfail = count_new_failed(&qe->env, before);
 	if (nfail > 0 && record_failures(q, qe, datafd, before, expired, p,
 	    st, e) == -1) {
-		/*
-		 * The failure could not be recorded or bounced (a full disk?):
-		 * keep those recipients for the next run rather than lose
-		 * the bounce, but do record what was sent, so that it is not
-		 * sent twice.  The run stops after this entry.
-		 */
-		local_error = 1;
-		for (i = 0; i < qe->env.nrcpts; i++)
-			if (qe->env.rcpts[i].state == RCPT_FAILED &&
-			    before[i] != RCPT_FAILED)
-				qe->env.rcpts[i].state = RCPT_DEFERRED;
-		nfail = 0;
-		expired = 0;
+		/* The run stops after this entry. */
+		unfail(qe, before);
+		schedule(qe, p, now, expiry);
+		if (entry_update(q, qe, &ue) == 0)
+			report(d, qe, "deferred", e->msg);
+		return -1;
 	}
 	if (count_left(&qe->env) == 0) {
 		if (entry_remove(q, qe->id, e) == -1)
@@ -280,15 +308,7 @@ entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
 		else if (nfail == 0 && st != NULL)
 			st->sent++;
 	} else {
-		qe->next_attempt = now + (time_t)queue_backoff(p->retry,
-		    p->retry_max, qe->attempts, rnd32());
-		if (qe->next_attempt > expiry && expiry > now)
-			qe->next_attempt = expiry;
-		if (local_error) {
-			if (entry_update(q, qe, &ue) == 0)
-				report(d, qe, "deferred", e->msg);
-			return -1;
-		}
+		schedule(qe, p, now, expiry);
 		if (entry_update(q, qe, e) == -1)
 			return -1;
 		status = nfail > 0 ? "failed" : "deferred";

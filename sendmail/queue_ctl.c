@@ -178,14 +178,11 @@ put_text(struct buf *b, const char *tag, const char *s)
 
 static const char rcpt_state_chars[] = "PSDF";
 
-int
-queue_ctl_format(const struct queue_entry *qe, struct buf *out,
-    struct err *e)
+/* What the format cannot hold, refused before anything is written. */
+static int
+format_check(const struct queue_entry *qe, struct err *e)
 {
 	const struct envelope	*env = &qe->env;
-	size_t			 i;
-	char			 st[2] = { 0, 0 };
-	int			 bad = 0;
 
 	if (!queue_id_valid(qe->id))
 		return err_set(e, ERR_SOFTWARE, "queue: bad id");
@@ -208,6 +205,15 @@ queue_ctl_format(const struct queue_entry *qe, struct buf *out,
 	    qe->next_attempt < 0 || (uint64_t)qe->next_attempt >= TIME_MAX ||
 	    qe->size < 0 || (uint64_t)qe->size >= SIZE_MAX_Q)
 		return err_set(e, ERR_SOFTWARE, "queue: value out of range");
+	return 0;
+}
+
+/* The scalar records; nonzero when out is full. */
+static int
+format_head(const struct queue_entry *qe, struct buf *out)
+{
+	const struct envelope	*env = &qe->env;
+	int			 bad = 0;
 
 	bad |= buf_adds(out, CTL_MAGIC);
 	bad |= put_str(out, "I", qe->id);
@@ -228,6 +234,21 @@ queue_ctl_format(const struct queue_entry *qe, struct buf *out,
 	if (qe->last_error != NULL)
 		bad |= put_text(out, "E", qe->last_error);
 	bad |= put_num(out, "C", env->nrcpts);
+	return bad;
+}
+
+int
+queue_ctl_format(const struct queue_entry *qe, struct buf *out,
+    struct err *e)
+{
+	const struct envelope	*env = &qe->env;
+	size_t			 i;
+	char			 st[2] = { 0, 0 };
+	int			 bad;
+
+	if (format_check(qe, e) == -1)
+		return -1;
+	bad = format_head(qe, out);
 	for (i = 0; i < env->nrcpts && bad == 0; i++) {
 		const struct rcpt *r = &env->rcpts[i];
 
@@ -255,22 +276,18 @@ struct rd {
 	size_t		 off;
 };
 
-/* Read one record; tag gets 1-3 letters. */
 static int
-rd_record(struct rd *r, char tag[4], const char **val, size_t *vlen,
-    struct err *e)
+is_letter(char c)
 {
-	size_t	n = 0, digits = 0, len = 0;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
-	while (r->off < r->len && n < 3 &&
-	    ((r->p[r->off] >= 'a' && r->p[r->off] <= 'z') ||
-	    (r->p[r->off] >= 'A' && r->p[r->off] <= 'Z')))
-		tag[n++] = r->p[r->off++];
-	tag[n] = '\0';
-	if (n == 0 || r->off >= r->len || r->p[r->off] != ' ')
-		return err_set(e, ERR_DATA, "bad record tag at offset %zu",
-		    r->off);
-	r->off++;
+/* LEN ":": decimal, no leading zero, at most QUEUE_FIELD_MAX. */
+static int
+rd_length(struct rd *r, const char *tag, size_t *lenp, struct err *e)
+{
+	size_t	digits = 0, len = 0;
+
 	while (r->off < r->len && r->p[r->off] >= '0' &&
 	    r->p[r->off] <= '9') {
 		if (digits == 0 && r->p[r->off] == '0' &&
@@ -285,6 +302,26 @@ rd_record(struct rd *r, char tag[4], const char **val, size_t *vlen,
 	if (digits == 0 || r->off >= r->len || r->p[r->off] != ':')
 		return err_set(e, ERR_DATA, "bad length in record %s", tag);
 	r->off++;
+	*lenp = len;
+	return 0;
+}
+
+/* Read one record; tag gets 1-3 letters. */
+static int
+rd_record(struct rd *r, char tag[4], const char **val, size_t *vlen,
+    struct err *e)
+{
+	size_t	n = 0, len = 0;
+
+	while (r->off < r->len && n < 3 && is_letter(r->p[r->off]))
+		tag[n++] = r->p[r->off++];
+	tag[n] = '\0';
+	if (n == 0 || r->off >= r->len || r->p[r->off] != ' ')
+		return err_set(e, ERR_DATA, "bad record tag at offset %zu",
+		    r->off);
+	r->off++;
+	if (rd_length(r, tag, &len, e) == -1)
+		return -1;
 	if (len > r->len - r->off || r->len - r->off - len < 1)
 		return err_set(e, ERR_DATA, "record %s truncated", tag);
 	if (r->p[r->off + len] != '\n')
@@ -337,115 +374,183 @@ scalar_bit(const char *tag)
 	return 0;
 }
 
+/* I, T, X, Z, A, C: the id and the numbers; 1 when tag is none of them. */
 static int
-parse_record(struct queue_entry *qe, const char *tag, const char *v,
-    size_t len, size_t *count, int *rcpt_has, struct err *e)
+parse_number(struct queue_entry *qe, const char *tag, const char *v,
+    size_t len, size_t *count, struct err *e)
 {
 	struct envelope	*env = &qe->env;
-	struct rcpt	*rc;
 	uint64_t	 n;
-	const char	*sp;
-	char		**slot = NULL;
 
-	if (strcmp(tag, "I") == 0) {
+	switch (tag[0]) {
+	case 'I':
 		if (len != QUEUE_ID_LEN)
 			return err_set(e, ERR_DATA, "bad id");
 		memcpy(qe->id, v, len);
 		qe->id[len] = '\0';
 		if (!queue_id_valid(qe->id))
 			return err_set(e, ERR_DATA, "bad id");
-	} else if (strcmp(tag, "T") == 0 || strcmp(tag, "X") == 0) {
+		return 0;
+	case 'T':
+	case 'X':
 		if (text_parse_u64(v, len, TIME_MAX - 1, &n) == -1)
 			return err_set(e, ERR_DATA, "bad time in %s", tag);
 		if (tag[0] == 'T')
 			qe->created = (time_t)n;
 		else
 			qe->next_attempt = (time_t)n;
-	} else if (strcmp(tag, "Z") == 0) {
+		return 0;
+	case 'Z':
 		if (text_parse_u64(v, len, SIZE_MAX_Q - 1, &n) == -1)
 			return err_set(e, ERR_DATA, "bad size");
 		qe->size = (off_t)n;
-	} else if (strcmp(tag, "A") == 0) {
+		return 0;
+	case 'A':
 		if (text_parse_u64(v, len, 1000000, &n) == -1)
 			return err_set(e, ERR_DATA, "bad attempt count");
 		qe->attempts = (unsigned)n;
-	} else if (strcmp(tag, "C") == 0) {
+		return 0;
+	case 'C':
 		if (text_parse_u64(v, len, QUEUE_RCPT_MAX, &n) == -1 || n == 0)
 			return err_set(e, ERR_DATA, "bad recipient count");
 		*count = (size_t)n;
 		if ((env->rcpts = calloc(*count, sizeof(*env->rcpts))) == NULL)
 			return err_set(e, ERR_SOFTWARE, "out of memory");
 		env->cap = *count;
-	} else if (strcmp(tag, "S") == 0) {
-		if (!valid_addr(v, len, 1))
-			return err_set(e, ERR_DATA, "bad sender");
-		slot = &env->sender;
-	} else if (strcmp(tag, "N") == 0) {
-		if (!valid_word(v, len, 64, ","))
-			return err_set(e, ERR_DATA, "bad DSN NOTIFY");
-		slot = &env->dsn_notify;
-	} else if (strcmp(tag, "R") == 0) {
-		if (!valid_word(v, len, 8, NULL))
-			return err_set(e, ERR_DATA, "bad DSN RET");
-		slot = &env->dsn_ret;
-	} else if (strcmp(tag, "V") == 0) {
-		if (!valid_envid(v, len))
-			return err_set(e, ERR_DATA, "bad DSN ENVID");
-		slot = &env->dsn_envid;
-	} else if (strcmp(tag, "B") == 0) {
-		if (len != 1 || (sp = strchr("078", v[0])) == NULL ||
-		    v[0] == '\0')
+		return 0;
+	}
+	return 1;
+}
+
+/* B and U: one-octet flags. */
+static int
+parse_flag(struct envelope *env, char tag, const char *v, size_t len,
+    struct err *e)
+{
+	if (tag == 'B') {
+		if (len != 1 || v[0] == '\0' || strchr("078", v[0]) == NULL)
 			return err_set(e, ERR_DATA, "bad body type");
 		env->body = v[0] == '7' ? BODY_7BIT :
 		    v[0] == '8' ? BODY_8BITMIME : BODY_UNSPEC;
-	} else if (strcmp(tag, "U") == 0) {
-		if (len != 1 || (v[0] != '0' && v[0] != '1'))
-			return err_set(e, ERR_DATA, "bad SMTPUTF8 flag");
-		env->smtputf8 = v[0] == '1';
-	} else if (strcmp(tag, "E") == 0) {
+		return 0;
+	}
+	if (len != 1 || (v[0] != '0' && v[0] != '1'))
+		return err_set(e, ERR_DATA, "bad SMTPUTF8 flag");
+	env->smtputf8 = v[0] == '1';
+	return 0;
+}
+
+/* S, N, R, V, E (strings), B, U; 1 when tag is none of them. */
+static int
+parse_string(struct queue_entry *qe, const char *tag, const char *v,
+    size_t len, struct err *e)
+{
+	struct envelope	*env = &qe->env;
+	char		**slot;
+
+	switch (tag[0]) {
+	case 'S':
+		if (!valid_addr(v, len, 1))
+			return err_set(e, ERR_DATA, "bad sender");
+		slot = &env->sender;
+		break;
+	case 'N':
+		if (!valid_word(v, len, 64, ","))
+			return err_set(e, ERR_DATA, "bad DSN NOTIFY");
+		slot = &env->dsn_notify;
+		break;
+	case 'R':
+		if (!valid_word(v, len, 8, NULL))
+			return err_set(e, ERR_DATA, "bad DSN RET");
+		slot = &env->dsn_ret;
+		break;
+	case 'V':
+		if (!valid_envid(v, len))
+			return err_set(e, ERR_DATA, "bad DSN ENVID");
+		slot = &env->dsn_envid;
+		break;
+	case 'E':
 		if (len > QUEUE_TEXT_MAX)
 			return err_set(e, ERR_DATA, "error text too long");
 		slot = &qe->last_error;
-	} else if (strcmp(tag, "r") == 0) {
-		if (env->rcpts == NULL)
-			return err_set(e, ERR_DATA, "recipient before count");
-		if (env->nrcpts > 0 && !(rcpt_has[0] & 1))
-			return err_set(e, ERR_DATA, "recipient without state");
-		if (env->nrcpts == *count)
-			return err_set(e, ERR_DATA, "more recipients than %zu",
-			    *count);
-		if (!valid_addr(v, len, 0))
-			return err_set(e, ERR_DATA, "bad recipient address");
-		rc = &env->rcpts[env->nrcpts];
-		if ((rc->addr = dupn(v, len)) == NULL)
-			return err_set(e, ERR_SOFTWARE, "out of memory");
-		env->nrcpts++;
-		rcpt_has[0] = 0;
-	} else if (strcmp(tag, "s") == 0 || strcmp(tag, "m") == 0) {
-		if (env->nrcpts == 0)
-			return err_set(e, ERR_DATA, "%s before a recipient",
-			    tag);
-		rc = &env->rcpts[env->nrcpts - 1];
-		if (tag[0] == 's') {
-			if ((rcpt_has[0] & 1) || len != 1 ||
-			    (sp = memchr(rcpt_state_chars, v[0], 4)) == NULL)
-				return err_set(e, ERR_DATA, "bad state");
-			rc->state = (enum rcpt_state)(sp - rcpt_state_chars);
-			rcpt_has[0] |= 1;
-		} else {
-			if ((rcpt_has[0] & 2) || len > QUEUE_TEXT_MAX)
-				return err_set(e, ERR_DATA, "bad reply");
-			if ((rc->reply = dupn(v, len)) == NULL)
-				return err_set(e, ERR_SOFTWARE,
-				    "out of memory");
-			rcpt_has[0] |= 2;
-		}
-	} else
-		return err_set(e, ERR_DATA, "unknown record %s", tag);
-
-	if (slot != NULL && (*slot = dupn(v, len)) == NULL)
+		break;
+	case 'B':
+	case 'U':
+		return parse_flag(env, tag[0], v, len, e);
+	default:
+		return 1;
+	}
+	if ((*slot = dupn(v, len)) == NULL)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	return 0;
+}
+
+/* r starts a recipient. */
+static int
+parse_rcpt(struct envelope *env, const char *v, size_t len, size_t count,
+    int *rcpt_has, struct err *e)
+{
+	struct rcpt	*rc;
+
+	if (env->rcpts == NULL)
+		return err_set(e, ERR_DATA, "recipient before count");
+	if (env->nrcpts > 0 && !(rcpt_has[0] & 1))
+		return err_set(e, ERR_DATA, "recipient without state");
+	if (env->nrcpts == count)
+		return err_set(e, ERR_DATA, "more recipients than %zu", count);
+	if (!valid_addr(v, len, 0))
+		return err_set(e, ERR_DATA, "bad recipient address");
+	rc = &env->rcpts[env->nrcpts];
+	if ((rc->addr = dupn(v, len)) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	env->nrcpts++;
+	rcpt_has[0] = 0;
+	return 0;
+}
+
+/* s and m: the state and the reply of the last recipient. */
+static int
+parse_rcpt_attr(struct envelope *env, char tag, const char *v, size_t len,
+    int *rcpt_has, struct err *e)
+{
+	struct rcpt	*rc;
+	const char	*sp;
+
+	if (env->nrcpts == 0)
+		return err_set(e, ERR_DATA, "%c before a recipient", tag);
+	rc = &env->rcpts[env->nrcpts - 1];
+	if (tag == 's') {
+		if ((rcpt_has[0] & 1) || len != 1 ||
+		    (sp = memchr(rcpt_state_chars, v[0], 4)) == NULL)
+			return err_set(e, ERR_DATA, "bad state");
+		rc->state = (enum rcpt_state)(sp - rcpt_state_chars);
+		rcpt_has[0] |= 1;
+		return 0;
+	}
+	if ((rcpt_has[0] & 2) || len > QUEUE_TEXT_MAX)
+		return err_set(e, ERR_DATA, "bad reply");
+	if ((rc->reply = dupn(v, len)) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	rcpt_has[0] |= 2;
+	return 0;
+}
+
+static int
+parse_record(struct queue_entry *qe, const char *tag, const char *v,
+    size_t len, size_t *count, int *rcpt_has, struct err *e)
+{
+	int	rc;
+
+	if (tag[1] == '\0' && tag[0] == 'r')
+		return parse_rcpt(&qe->env, v, len, *count, rcpt_has, e);
+	if (tag[1] == '\0' && (tag[0] == 's' || tag[0] == 'm'))
+		return parse_rcpt_attr(&qe->env, tag[0], v, len, rcpt_has, e);
+	if (tag[1] == '\0' &&
+	    (rc = parse_number(qe, tag, v, len, count, e)) != 1)
+		return rc;
+	if (tag[1] == '\0' && (rc = parse_string(qe, tag, v, len, e)) != 1)
+		return rc;
+	return err_set(e, ERR_DATA, "unknown record %s", tag);
 }
 
 int

@@ -1,0 +1,330 @@
+/*
+ * test_deliver.c -- the delivery rules: the fate of a recipient the
+ * smarthost never answered (envelope_fate, one table per error class),
+ * when a message may be sent again on a new connection
+ * (deliver_may_retry), and deliver_spooled() over a session that cannot
+ * be opened, with and without a queue.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "deliver.h"
+#include "envelope.h"
+#include "io.h"
+#include "queue.h"
+
+/* Every class, and what a recipient left unanswered becomes. */
+static const struct {
+	enum err_class	cls;
+	enum rcpt_state	fate;
+} fates[] = {
+	{ ERR_OK,		RCPT_DEFERRED },
+	{ ERR_USAGE,		RCPT_DEFERRED },	/* main.c said FAILED */
+	{ ERR_DATA,		RCPT_FAILED },
+	{ ERR_NOUSER,		RCPT_FAILED },
+	{ ERR_UNAVAILABLE,	RCPT_FAILED },
+	{ ERR_CANTCREAT,	RCPT_DEFERRED },	/* main.c said FAILED */
+	{ ERR_IO,		RCPT_DEFERRED },
+	{ ERR_TEMP,		RCPT_DEFERRED },
+	{ ERR_NOPERM,		RCPT_DEFERRED },
+	{ ERR_CONFIG,		RCPT_DEFERRED },
+	{ ERR_SOFTWARE,		RCPT_DEFERRED },
+};
+
+static void
+test_fate(void **state)
+{
+	size_t	i;
+
+	(void)state;
+	assert_int_equal(sizeof(fates) / sizeof(fates[0]), ERR_SOFTWARE + 1);
+	for (i = 0; i < sizeof(fates) / sizeof(fates[0]); i++)
+		assert_int_equal(envelope_fate(fates[i].cls), fates[i].fate);
+}
+
+/* envelope_settle() touches only PENDING recipients. */
+static void
+test_settle(void **state)
+{
+	struct envelope	env;
+	struct err	e;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fates) / sizeof(fates[0]); i++) {
+		envelope_init(&env);
+		assert_int_equal(envelope_add_rcpt(&env, "a@x", &e), 0);
+		assert_int_equal(envelope_add_rcpt(&env, "b@x", &e), 0);
+		assert_int_equal(envelope_add_rcpt(&env, "c@x", &e), 0);
+		env.rcpts[1].state = RCPT_SENT;
+		env.rcpts[2].state = RCPT_FAILED;
+		err_set(&e, fates[i].cls, "why %zu", i);
+		envelope_settle(&env, &e);
+		assert_int_equal(env.rcpts[0].state, fates[i].fate);
+		assert_string_equal(env.rcpts[0].reply, e.msg);
+		assert_int_equal(env.rcpts[1].state, RCPT_SENT);
+		assert_null(env.rcpts[1].reply);
+		assert_int_equal(env.rcpts[2].state, RCPT_FAILED);
+		envelope_free(&env);
+	}
+}
+
+#define P	RCPT_PENDING
+#define S	RCPT_SENT
+#define D	RCPT_DEFERRED
+#define F	RCPT_FAILED
+
+struct retry_case {
+	const char	*name;
+	int		 reused, usable;
+	size_t		 n;
+	enum rcpt_state	 was[3];	/* before the attempt */
+	enum rcpt_state	 now[3];	/* after it */
+	int		 retry;
+};
+
+static const struct retry_case retry_cases[] = {
+	{ "dead at MAIL, reused", 1, 0, 2, { P, P }, { P, P }, 1 },
+	{ "dead at MAIL, fresh session", 0, 0, 2, { P, P }, { P, P }, 0 },
+	{ "failed but still usable", 1, 1, 2, { P, P }, { P, P }, 0 },
+	{ "queue entry: deferred before, unanswered", 1, 0, 2, { D, D },
+	    { P, P }, 1 },
+	{ "sent before is not tried", 1, 0, 3, { S, D, F }, { S, P, F }, 1 },
+	/* The final reply was lost: the server may have the message. */
+	{ "lost final reply", 1, 0, 2, { P, P }, { D, D }, 0 },
+	{ "accepted at RCPT, then dead", 1, 0, 2, { P, P }, { S, P }, 0 },
+	{ "one 4xx at RCPT, then dead", 1, 0, 2, { P, P }, { D, P }, 0 },
+	{ "one 5xx at RCPT, then dead", 1, 0, 2, { P, P }, { F, P }, 0 },
+};
+
+static void
+test_may_retry(void **state)
+{
+	struct envelope	env;
+	struct err	e;
+	size_t		i, j;
+	char		a[16];
+
+	(void)state;
+	for (i = 0; i < sizeof(retry_cases) / sizeof(retry_cases[0]); i++) {
+		const struct retry_case *c = &retry_cases[i];
+
+		envelope_init(&env);
+		for (j = 0; j < c->n; j++) {
+			snprintf(a, sizeof(a), "r%zu@x", j);
+			assert_int_equal(envelope_add_rcpt(&env, a, &e), 0);
+			env.rcpts[j].state = c->now[j];
+		}
+		if (deliver_may_retry(c->reused, c->usable, &env, c->was) !=
+		    c->retry)
+			fail_msg("%s: retry should be %d", c->name, c->retry);
+		envelope_free(&env);
+	}
+}
+
+/* A session that cannot be opened, with the class it fails with. */
+struct opener {
+	enum err_class	cls;
+	int		rc;
+	int		calls;
+};
+
+static int
+open_fails(void *arg, struct smtp_session **sp, struct err *e)
+{
+	struct opener	*o = arg;
+
+	o->calls++;
+	*sp = NULL;
+	err_set(e, o->cls, "smarthost said: %s", o->cls == ERR_UNAVAILABLE ?
+	    "554 5.7.1 go away" : "421 4.3.2 busy");
+	return o->rc;
+}
+
+static void
+one_rcpt(struct envelope *env, const char *rcpt)
+{
+	struct err	e;
+
+	envelope_init(env);
+	assert_int_equal(envelope_set_sender(env, "me@x", &e), 0);
+	assert_int_equal(envelope_add_rcpt(env, rcpt, &e), 0);
+}
+
+/* Opening fails once per message, not once per try. */
+static void
+test_unreachable(void **state)
+{
+	struct opener		 o = { ERR_TEMP, -2, 0 };
+	struct deliver_params	 p = { open_fails, &o, NULL, 0 };
+	struct deliver		*d;
+	struct envelope		 env;
+	struct err		 e;
+
+	(void)state;
+	assert_int_equal(deliver_new(&d, &p, &e), 0);
+	assert_true(deliver_reachable(d));
+	one_rcpt(&env, "a@x");
+	env.rcpts[0].state = RCPT_DEFERRED;
+	assert_int_equal(deliver_send(d, &env, -1, 0, &e), -1);
+	assert_int_equal(e.cls, ERR_TEMP);
+	assert_int_equal(o.calls, 1);
+	assert_false(deliver_reachable(d));
+	assert_false(deliver_usable(d));
+	assert_null(deliver_info(d));
+	/* Deferred before, unanswered: still deferred (not PENDING). */
+	assert_int_equal(env.rcpts[0].state, RCPT_DEFERRED);
+	/* The next try fails at once with the same error. */
+	err_clear(&e);
+	assert_int_equal(deliver_send(d, &env, -1, 0, &e), -1);
+	assert_int_equal(o.calls, 1);
+	assert_non_null(strstr(e.msg, "busy"));
+	deliver_reset(d);
+	assert_int_equal(deliver_send(d, &env, -1, 0, &e), -1);
+	assert_int_equal(o.calls, 2);
+	envelope_free(&env);
+	deliver_free(d);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+files_in(const char *dir, const char *sub)
+{
+	char		 path[256];
+	DIR		*dp;
+	struct dirent	*de;
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	if ((dp = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(dp)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dp);
+	return n;
+}
+
+struct spooled_case {
+	const char	*name;
+	enum err_class	 open_cls;
+	int		 use_queue, queue_enabled;
+	enum err_class	 cls;		/* the outcome */
+	int		 queued;
+	int		 in_q, in_failed;	/* files left */
+};
+
+static const struct spooled_case spooled_cases[] = {
+	{ "no queue, temporary", ERR_TEMP, 0, 0, ERR_TEMP, 0, 0, 0 },
+	{ "no queue, config", ERR_CONFIG, 0, 0, ERR_CONFIG, 0, 0, 0 },
+	{ "no queue, refused", ERR_UNAVAILABLE, 0, 0, ERR_UNAVAILABLE, 0, 0,
+	    0 },
+	{ "queue unusable", ERR_TEMP, 0, 1, ERR_CANTCREAT, 0, 0, 0 },
+	{ "queued", ERR_TEMP, 1, 1, ERR_OK, 1, 2, 0 },
+	{ "refused, spooled", ERR_UNAVAILABLE, 1, 1, ERR_UNAVAILABLE, 0, 0,
+	    2 },
+};
+
+static void
+test_spooled(void **state)
+{
+	struct deliver_outcome	 out;
+	struct queue_params	 qp;
+	struct deliver_msg	 m;
+	struct envelope		 env;
+	struct deliver		*d;
+	struct queue		*q = NULL;
+	struct queue_spool	*sp = NULL;
+	struct err		 e, qerr;
+	char			 dir[64];
+	size_t			 i;
+
+	(void)state;
+	queue_params_init(&qp);
+	for (i = 0; i < sizeof(spooled_cases) / sizeof(spooled_cases[0]);
+	    i++) {
+		const struct spooled_case *c = &spooled_cases[i];
+		struct opener		 o = { c->open_cls, -2, 0 };
+		struct deliver_params	 p = { open_fails, &o, NULL, 0 };
+
+		snprintf(dir, sizeof(dir), "/tmp/test_deliver.XXXXXX");
+		assert_non_null(mkdtemp(dir));
+		err_set(&qerr, ERR_CANTCREAT, "queue: cannot create");
+		memset(&m, 0, sizeof(m));
+		if (c->use_queue) {
+			assert_int_equal(queue_open(&q, dir, 1, &e), 0);
+			assert_int_equal(queue_spool_begin(q, &sp, &e), 0);
+			m.fd = queue_spool_fd(sp);
+		} else
+			m.fd = io_scratch_open(dir, &e);
+		assert_true(m.fd >= 0);
+		assert_int_equal(write(m.fd, "Subject: x\r\n\r\nhi\r\n", 18),
+		    18);
+		one_rcpt(&env, "a@x");
+		m.q = q;
+		m.sp = sp;
+		m.qerr = &qerr;
+		m.queue_enabled = c->queue_enabled;
+		m.qp = &qp;
+		m.env = &env;
+		m.size = 18;
+		assert_int_equal(deliver_new(&d, &p, &e), 0);
+		deliver_spooled(d, &m, &out);
+		if (out.cls != c->cls || out.queued != c->queued)
+			fail_msg("%s: class %d queued %d", c->name, out.cls,
+			    out.queued);
+		assert_int_equal(out.delivered, 0);
+		assert_int_equal(env.rcpts[0].state,
+		    envelope_fate(c->open_cls));
+		if (c->use_queue) {
+			assert_string_not_equal(out.id, "");
+			assert_int_equal(files_in(dir, "q"), c->in_q);
+			assert_int_equal(files_in(dir, "failed"),
+			    c->in_failed);
+			assert_int_equal(files_in(dir, "tmp"), 0);
+			queue_close(q);
+			q = NULL;
+			sp = NULL;
+		} else {
+			assert_string_equal(out.id, "");
+			close(m.fd);
+		}
+		deliver_free(d);
+		envelope_free(&env);
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fate),
+		cmocka_unit_test(test_settle),
+		cmocka_unit_test(test_may_retry),
+		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_spooled),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -265,13 +265,22 @@ int	queue_run(struct queue *q, const struct queue_params *p,
  */
 int	queue_list(struct queue *q, FILE *out, time_t now, struct err *e);
 
-/* Exposed for tests and the fuzz target. */
+/*
+ * The control file (format in queue_ctl.c), exposed for tests and the
+ * fuzz target.  queue_ctl_parse() reads len octets of untrusted data into
+ * qe (initialised first; free it with queue_entry_free() either way):
+ * ERR_DATA for anything that is not a whole, valid version 1 file,
+ * ERR_SOFTWARE when out of memory.  queue_ctl_format() appends qe's
+ * control file to out: ERR_DATA for an envelope the format cannot hold,
+ * ERR_SOFTWARE for an invalid id, state or value, ERR_IO when out is full.
+ */
 int	queue_ctl_parse(const char *data, size_t len, struct queue_entry *qe,
 	    struct err *e);
 int	queue_ctl_format(const struct queue_entry *qe, struct buf *out,
 	    struct err *e);
 void	queue_entry_init(struct queue_entry *qe);
 void	queue_entry_free(struct queue_entry *qe);
+/* True for QUEUE_ID_LEN upper-case hex digits and nothing else. */
 int	queue_id_valid(const char *id);
 /* Delay before attempt number attempts+1; rnd is any random value. */
 unsigned	queue_backoff(unsigned retry, unsigned retry_max,

@@ -5,8 +5,15 @@
  * (deliver_may_retry), and deliver_spooled() over a session that cannot
  * be opened, with and without a queue.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 
 #include <dirent.h>
 #include <ftw.h>
@@ -20,6 +27,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "deliver.h"
 #include "envelope.h"
 #include "io.h"
@@ -315,6 +323,209 @@ test_spooled(void **state)
 	}
 }
 
+
+/*
+ * A peer on loopback for the retry rule at work: it serves connections
+ * one after another, each by its script, and exits with the number of
+ * connections it accepted (a second connection within 2 s after the
+ * scripts ran out counts too: that is a resend).
+ */
+struct pstep {
+	const char	*expect;	/* line prefix; "BODY": up to "." */
+	const char	*reply;		/* NULL: none; "CLOSE": hang up */
+};
+
+static int
+peer_line(FILE *in, char *line, size_t len)
+{
+	if (fgets(line, (int)len, in) == NULL)
+		return -1;
+	line[strcspn(line, "\r\n")] = '\0';
+	return 0;
+}
+
+/* One connection by its script: 0 when it went as scripted, else 1. */
+static int
+peer_serve(int fd, const struct pstep *st)
+{
+	FILE	*in = fdopen(fd, "r"), *out = fdopen(dup(fd), "w");
+	char	 line[2048];
+	int	 bad = 0;
+
+	fputs("220 peer ESMTP\r\n", out);
+	fflush(out);
+	for (; st->expect != NULL && !bad; st++) {
+		if (strcmp(st->expect, "BODY") == 0) {
+			while ((bad = peer_line(in, line, sizeof(line))) == 0 &&
+			    strcmp(line, ".") != 0)
+				;
+		} else if (peer_line(in, line, sizeof(line)) == -1 ||
+		    strncmp(line, st->expect, strlen(st->expect)) != 0)
+			bad = 1;
+		if (st->reply != NULL && strcmp(st->reply, "CLOSE") == 0)
+			break;
+		if (st->reply != NULL) {
+			fputs(st->reply, out);
+			fflush(out);
+		}
+	}
+	fclose(in);
+	fclose(out);
+	return bad;
+}
+
+static void __attribute__((noreturn))
+peer_run(int lfd, const struct pstep *const *conns)
+{
+	struct pollfd	pfd = { lfd, POLLIN, 0 };
+	int		fd, n = 0;
+
+	for (; *conns != NULL; conns++) {
+		if ((fd = accept(lfd, NULL, NULL)) == -1)
+			_exit(100);
+		n++;
+		if (peer_serve(fd, *conns) != 0)
+			_exit(100 + n);
+	}
+	if (poll(&pfd, 1, 2000) == 1 && (fd = accept(lfd, NULL, NULL)) != -1)
+		n++;
+	_exit(n);
+}
+
+/* Listen on POSTERN_TEST_PORT_BASE + 50 + k (any port when unset). */
+static pid_t
+peer_start(const struct pstep *const *conns, unsigned k, unsigned *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	const char		*base = getenv("POSTERN_TEST_PORT_BASE");
+	pid_t			 pid;
+	int			 lfd, one = 1;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(base != NULL ? (uint16_t)(strtoul(base, NULL,
+	    10) + 50 + k) : 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	getsockname(lfd, (struct sockaddr *)&sin, &len);
+	*port = ntohs(sin.sin_port);
+	if ((pid = fork()) == 0)
+		peer_run(lfd, conns);
+	close(lfd);
+	return pid;
+}
+
+static int
+peer_wait(pid_t pid)
+{
+	int	st;
+
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int
+open_plain(void *arg, struct smtp_session **sp, struct err *e)
+{
+	return smtp_open(sp, arg, NULL, 0, e) == 0 ? 0 : -2;
+}
+
+#define EHLO	{ "EHLO", "250-peer\r\n250 8BITMIME\r\n" }
+#define MAIL	{ "MAIL FROM:<me@x>", "250 ok\r\n" }
+#define RCPT	{ "RCPT TO:<a@x>", "250 ok\r\n" }
+#define DATA	{ "DATA", "354 go\r\n" }
+#define BODY	{ "BODY", "250 2.0.0 taken\r\n" }
+
+/* Message 1 sent, then the server drops the idle connection. */
+static const struct pstep idle_first[] = {
+	EHLO, MAIL, RCPT, DATA, BODY, { "MAIL", "CLOSE" }, { NULL, NULL }
+};
+/* The resend on a new connection. */
+static const struct pstep idle_second[] = {
+	EHLO, MAIL, RCPT, DATA, BODY, { "QUIT", "221 bye\r\n" },
+	{ NULL, NULL }
+};
+static const struct pstep *const idle[] = { idle_first, idle_second, NULL };
+
+/* Message 2's final reply is lost: the server may have taken it. */
+static const struct pstep lost_first[] = {
+	EHLO, MAIL, RCPT, DATA, BODY, MAIL, RCPT, DATA,
+	{ "BODY", "CLOSE" }, { NULL, NULL }
+};
+static const struct pstep *const lost[] = { lost_first, NULL };
+
+struct session_case {
+	const char		*name;
+	const struct pstep *const *conns;
+	int			 rc2;		/* deliver_send(), message 2 */
+	enum rcpt_state		 state2;
+	int			 connections;	/* the peer accepted */
+};
+
+static const struct session_case session_cases[] = {
+	{ "idle drop: resent on a new connection", idle, 0, RCPT_SENT, 2 },
+	{ "lost final reply: not resent", lost, -1, RCPT_DEFERRED, 1 },
+};
+
+static void
+test_retry_session(void **state)
+{
+	const char		*msg = "Subject: x\r\n\r\nhi\r\n";
+	struct deliver_params	 p;
+	struct deliver		*d;
+	struct envelope		 env;
+	struct config		 c;
+	struct err		 e;
+	static char		 host[] = "127.0.0.1";
+	unsigned		 port;
+	size_t			 i;
+	pid_t			 pid;
+	int			 fd;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(session_cases) / sizeof(session_cases[0]);
+	    i++) {
+		const struct session_case *sc = &session_cases[i];
+
+		pid = peer_start(sc->conns, (unsigned)i, &port);
+		memset(&c, 0, sizeof(c));
+		c.hosts[0] = host;
+		c.nhosts = 1;
+		c.port = port;
+		c.tls = CONFIG_TLS_NONE;
+		c.timeout = 5;
+		c.helo = host;
+		memset(&p, 0, sizeof(p));
+		p.open = open_plain;
+		p.open_arg = &c;
+		assert_int_equal(deliver_new(&d, &p, &e), 0);
+		fd = io_scratch_open(NULL, &e);
+		assert_int_equal(write(fd, msg, strlen(msg)),
+		    (ssize_t)strlen(msg));
+		one_rcpt(&env, "a@x");
+		assert_int_equal(deliver_send(d, &env, fd, (off_t)strlen(msg),
+		    &e), 0);
+		assert_int_equal(env.rcpts[0].state, RCPT_SENT);
+		envelope_free(&env);
+		one_rcpt(&env, "a@x");
+		if (deliver_send(d, &env, fd, (off_t)strlen(msg), &e) !=
+		    sc->rc2 || env.rcpts[0].state != sc->state2)
+			fail_msg("%s: message 2 state %d (%s)", sc->name,
+			    env.rcpts[0].state, e.msg);
+		deliver_free(d);
+		envelope_free(&env);
+		close(fd);
+		if (peer_wait(pid) != sc->connections)
+			fail_msg("%s: the peer saw a bad script or not %d "
+			    "connections", sc->name, sc->connections);
+	}
+}
+
 int
 main(void)
 {
@@ -324,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_may_retry),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_spooled),
+		cmocka_unit_test(test_retry_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -564,20 +564,11 @@ msg_header_from(const struct msg *m)
 static void
 out_flush(struct out *o)
 {
-	size_t	off = 0;
-	ssize_t	n;
-
-	while (off < o->len && o->err == 0) {
-		n = write(o->fd, o->buf + off, o->len - off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			o->err = errno;
-		} else if (n == 0)
-			o->err = EIO;
-		else
-			off += (size_t)n;
-	}
+	/* io_write_all() leaves errno as write() set it. */
+	errno = 0;
+	if (o->err == 0 && o->len > 0 &&
+	    io_write_all(o->fd, o->buf, o->len, -1, NULL) == -1)
+		o->err = errno != 0 ? errno : EIO;
 	o->len = 0;
 }
 

@@ -72,8 +72,14 @@ params_submit(const struct config *c, const struct params_caller *caller,
 	p->dp.auth_user = c->user;
 	p->dp.start_ms = caller->start_ms;
 
-	p->ap.config_path = c->path;
-	p->ap.aliases = c->aliases;
-	p->ap.naliases = c->naliases;
-	p->ap.file = c->aliases_file;
+	params_alias(c, &p->ap);
+}
+
+void
+params_alias(const struct config *c, struct alias_params *ap)
+{
+	ap->config_path = c->path;
+	ap->aliases = c->aliases;
+	ap->naliases = c->naliases;
+	ap->file = c->aliases_file;
 }

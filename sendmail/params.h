@@ -38,6 +38,9 @@ void	params_submit(const struct config *c,
 	    const struct params_caller *caller, struct params_session *ps,
 	    struct submit_params *p);
 
+/* The [aliases] section and aliases_file of c (pointers into c). */
+void	params_alias(const struct config *c, struct alias_params *ap);
+
 /*
  * deliver_params' open(): read the secret (config_secret(); -1 with its
  * error), then smtp_open() to the configured smarthost (-2 with its

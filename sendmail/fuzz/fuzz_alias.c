@@ -15,21 +15,19 @@
 
 #include "addr.h"
 #include "alias.h"
+#include "params.h"
 #include "config.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 
-/* The alias_params a configuration names (what params.c does). */
+/* aliases_load() with the alias_params of a configuration. */
 static int
 load_cfg(struct aliases **ap, const struct config *c, struct err *e)
 {
 	struct alias_params	p;
 
-	p.config_path = c->path;
-	p.aliases = c->aliases;
-	p.naliases = c->naliases;
-	p.file = c->aliases_file;
+	params_alias(c, &p);
 	return aliases_load(ap, &p, e);
 }
 

@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "alias.h"
+#include "params.h"
 #include "config.h"
 #include "err.h"
 
@@ -41,16 +42,13 @@ struct case_alias {
 };
 
 
-/* The alias_params a configuration names (what params.c does). */
+/* aliases_load() with the alias_params of a configuration. */
 static int
 load_cfg(struct aliases **ap, const struct config *c, struct err *e)
 {
 	struct alias_params	p;
 
-	p.config_path = c->path;
-	p.aliases = c->aliases;
-	p.naliases = c->naliases;
-	p.file = c->aliases_file;
+	params_alias(c, &p);
 	return aliases_load(ap, &p, e);
 }
 

@@ -127,7 +127,7 @@ set_params(struct run *r)
 
 /*
  * Deliver, queue, or both, as the delivery mode says.  Exit 0 is a
- * promise: delivered, or committed to the queue (queue.c's protocol).
+ * promise: delivered, or committed to the queue (queue_store.c's protocol).
  */
 static int
 mode_submit(struct run *r)
@@ -168,10 +168,8 @@ mode_verify(struct run *r)
 
 	if (r->opts.nrcpts == 0)
 		die_usage("-bv needs at least one recipient");
-	if (verify_run(&r->p, &r->opts, stdout, &e) == -1) {
-		fflush(stdout);
+	if (verify_run(&r->p, &r->opts, stdout, &e) == -1)
 		die(&e);
-	}
 	return EX_OK;
 }
 

@@ -91,15 +91,17 @@ int
 submit_sender(const struct submit_params *p, const char *arg,
     struct envelope *env, int reclass, struct err *e)
 {
-	char	sender[600];
+	struct err	pe;
+	char		sender[600];
 
 	if (arg != NULL) {
 		if (!p->allow_from_override)
 			return err_set(e, ERR_NOPERM, "-f/-r is not allowed by "
 			    "%s (allow_from_override = no)", p->config_path);
-		if (requested_sender(p, arg, sender, sizeof(sender), e) == -1)
+		if (requested_sender(p, arg, sender, sizeof(sender), &pe) ==
+		    -1)
 			return err_set(e, ERR_USAGE, "-f %.200s: %s", arg,
-			    e->msg);
+			    pe.msg);
 	} else
 		default_sender(p, sender, sizeof(sender));
 	if (envelope_set_sender(env, sender, e) == -1) {

@@ -86,6 +86,12 @@ test_sender(void **state)
 			assert_string_equal(env.sender, c->sender);
 		envelope_free(&env);
 	}
+	/* A bad -f keeps the parser's reason after the argument. */
+	params(&p, "ex.org", NULL, 1);
+	envelope_init(&env);
+	assert_int_equal(submit_sender(&p, "a@b@c", &env, 1, &e), -1);
+	assert_true(strncmp(e.msg, "-f a@b@c: address: ", 20) == 0);
+	envelope_free(&env);
 }
 
 struct rcpt_case {

@@ -90,7 +90,7 @@ test_sender(void **state)
 	params(&p, "ex.org", NULL, 1);
 	envelope_init(&env);
 	assert_int_equal(submit_sender(&p, "a@b@c", &env, 1, &e), -1);
-	assert_true(strncmp(e.msg, "-f a@b@c: address: ", 20) == 0);
+	assert_true(strncmp(e.msg, "-f a@b@c: address: ", 19) == 0);
 	envelope_free(&env);
 }
 

@@ -900,4 +900,3 @@ queue_list(struct queue *q, FILE *out, time_t now, struct err *e)
 		return err_set(e, ERR_IO, "mailq: write error");
 	return 0;
 }
-

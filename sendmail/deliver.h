@@ -8,9 +8,10 @@
  * reused for each following message of the process.
  *
  * One rule decides the fate of a recipient the smarthost never answered
- * (envelope_fate() in envelope.h), and one rule decides when a message may be sent again
- * on a fresh connection (deliver_may_retry()).  Both are pure functions,
- * unit-tested in tests/test_deliver.c.
+ * (envelope_fate() in envelope.h, shared with the queue runner), one
+ * when a message may be sent again on a fresh connection
+ * (deliver_may_retry()).  Both are pure functions, unit-tested in
+ * tests/test_deliver.c, which also runs them against a loopback peer.
  *
  * Errors are the SMTP client's (smtp.h): ERR_TEMP, ERR_UNAVAILABLE,
  * ERR_NOUSER, ERR_NOPERM, ERR_CONFIG (opening), ERR_IO (reading the
@@ -54,9 +55,9 @@ void	deliver_free(struct deliver *d);
  * octets from offset 0), opening the session first when there is none
  * usable.  Each tried recipient's state and reply are set as smtp_send()
  * sets them; one the smarthost never answered is left PENDING (the caller
- * applies envelope_settle()).  A reused session that turns out dead before
- * any recipient was answered is replaced once (deliver_may_retry()).
- * Returns 0 when every tried recipient was accepted, else -1 with *e.
+ * applies envelope_settle()), unless it was DEFERRED before: it stays
+ * so.  A reused session that turns out dead before any recipient was
+ * answered is replaced once (deliver_may_retry()).  Returns 0 when every tried recipient was accepted, else -1 with *e.
  * Once opening has failed, later calls fail at once with the same error
  * until deliver_reset().
  */

@@ -263,6 +263,84 @@ test_read_queue_unusable(void **state)
 	submit_free(s);
 }
 
+
+/* -bs through submit.c's handlers, the smarthost failing as told. */
+static int
+open_fails(void *arg, struct smtp_session **sp, struct err *e)
+{
+	const enum err_class	*cls = arg;
+
+	*sp = NULL;
+	err_set(e, *cls, "smarthost said: %s", *cls == ERR_UNAVAILABLE ?
+	    "554 5.7.1 go away" : "451 4.7.1 greylisted");
+	return -2;
+}
+
+struct bs_case {
+	const char	*name;
+	enum err_class	 cls;
+	int		 queue;
+	const char	*reply;		/* to the final dot */
+};
+
+static const struct bs_case bs_cases[] = {
+	{ "temporary, queued", ERR_TEMP, 1, "250 2.0.0 queued as " },
+	{ "temporary, no queue", ERR_TEMP, 0, "451 4.7.1 smarthost said: " },
+	{ "refused", ERR_UNAVAILABLE, 1, "554 5.7.1 smarthost said: " },
+	{ "refused, no queue", ERR_UNAVAILABLE, 0, "554 5.7.1 smarthost " },
+};
+
+static void
+test_serve_handlers(void **state)
+{
+	const char	*session = "EHLO me\r\nMAIL FROM:<s@ex.org>\r\n"
+	    "RCPT TO:<bob>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n";
+	struct submit_params	 p;
+	struct submit_serve	*c;
+	struct serve_handler	 h;
+	struct serve_params	 sp;
+	struct err		 e;
+	enum err_class		 cls;
+	char			 dir[] = "/tmp/test_submit.XXXXXX", out[4096];
+	char			 path[] = "/tmp/test_submit.out.XXXXXX";
+	size_t			 i;
+	ssize_t			 n;
+	int			 in, ofd;
+
+	(void)state;
+	for (i = 0; i < sizeof(bs_cases) / sizeof(bs_cases[0]); i++) {
+		snprintf(dir, sizeof(dir), "/tmp/test_submit.XXXXXX");
+		assert_non_null(mkdtemp(dir));
+		params(&p, "ex.org", NULL, 1);
+		p.queue_enabled = bs_cases[i].queue;
+		p.queue_dir = dir;
+		cls = bs_cases[i].cls;
+		p.dp.open = open_fails;
+		p.dp.open_arg = &cls;
+		assert_int_equal(submit_serve_new(&c, &p, &h, &e), 0);
+		memset(&sp, 0, sizeof(sp));
+		sp.hostname = "test";
+		in = input(session);
+		snprintf(path, sizeof(path), "/tmp/test_submit.out.XXXXXX");
+		assert_true((ofd = mkstemp(path)) >= 0);
+		unlink(path);
+		assert_int_equal(serve_run(in, ofd, &sp, &h, &e), 0);
+		submit_serve_free(c);
+		n = pread(ofd, out, sizeof(out) - 1, 0);
+		assert_true(n > 0);
+		out[n] = '\0';
+		if (strstr(out, bs_cases[i].reply) == NULL)
+			fail_msg("%s: no '%s' in\n%s", bs_cases[i].name,
+			    bs_cases[i].reply, out);
+		close(in);
+		close(ofd);
+		assert_int_equal(files_in(dir, "q", ".ctl"),
+		    bs_cases[i].queue && cls == ERR_TEMP ? 1 :
+		    bs_cases[i].queue ? 0 : -1);
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
+}
+
 int
 main(void)
 {
@@ -271,6 +349,7 @@ main(void)
 		cmocka_unit_test(test_rcpts),
 		cmocka_unit_test(test_read_queue_only),
 		cmocka_unit_test(test_read_queue_unusable),
+		cmocka_unit_test(test_serve_handlers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

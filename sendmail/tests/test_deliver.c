@@ -123,7 +123,7 @@ test_may_retry(void **state)
 	struct envelope	env;
 	struct err	e;
 	size_t		i, j;
-	char		a[16];
+	char		a[32];
 
 	(void)state;
 	for (i = 0; i < sizeof(retry_cases) / sizeof(retry_cases[0]); i++) {

@@ -64,19 +64,21 @@ deliver_info(const struct deliver *d)
 }
 
 int
-deliver_may_retry(int reused, int usable, const struct envelope *env,
-    const enum rcpt_state *was)
+deliver_may_retry(int reused, int usable, enum smtp_step step,
+    const struct envelope *env, const enum rcpt_state *was)
 {
 	size_t	i;
 
-	if (!reused || usable)
+	if (!reused || usable ||
+	    (step != SMTP_STEP_CHECK && step != SMTP_STEP_ENVELOPE))
 		return 0;
 	for (i = 0; i < env->nrcpts; i++) {
 		if (was != NULL && was[i] != RCPT_PENDING &&
 		    was[i] != RCPT_DEFERRED)
 			continue;	/* not tried in this attempt */
-		if (env->rcpts[i].state != RCPT_PENDING)
-			return 0;	/* answered: sending again may repeat */
+		if (env->rcpts[i].state == RCPT_SENT ||
+		    env->rcpts[i].state == RCPT_FAILED)
+			return 0;	/* a final answer */
 	}
 	return 1;
 }
@@ -103,8 +105,9 @@ session(struct deliver *d, struct err *e)
 }
 
 /*
- * One try with the recipients to do marked PENDING, so that after it a
- * PENDING recipient is one the smarthost never answered.
+ * One try with the recipients to do marked PENDING, so that a recipient
+ * the client never reached (a refusal before MAIL, an unusable session)
+ * is still PENDING after it.
  */
 static int
 send_once(struct deliver *d, struct envelope *env, const enum rcpt_state *was,
@@ -138,8 +141,8 @@ deliver_send(struct deliver *d, struct envelope *env, int fd, off_t size,
 	 * messages, a long queue run): a reused session that died before any
 	 * recipient was answered gets one more try on a new one.
 	 */
-	if (rc == -1 && deliver_may_retry(reused, deliver_usable(d), env,
-	    was))
+	if (rc == -1 && d->s != NULL && deliver_may_retry(reused,
+	    deliver_usable(d), smtp_last_step(d->s), env, was))
 		rc = send_once(d, env, was, fd, size, e);
 	/* Unanswered ones that were deferred before stay deferred. */
 	for (i = 0; i < env->nrcpts; i++)

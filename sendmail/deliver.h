@@ -54,12 +54,13 @@ void	deliver_free(struct deliver *d);
  * Send env's PENDING and DEFERRED recipients the message in fd (size
  * octets from offset 0), opening the session first when there is none
  * usable.  Each tried recipient's state and reply are set as smtp_send()
- * sets them; one the smarthost never answered is left PENDING (the caller
- * applies envelope_settle()), unless it was DEFERRED before: it stays
- * so.  A reused session that turns out dead before any recipient was
- * answered is replaced once (deliver_may_retry()).  Returns 0 when every tried recipient was accepted, else -1 with *e.
- * Once opening has failed, later calls fail at once with the same error
- * until deliver_reset().
+ * sets them; one the client never got to (a session that could not be
+ * opened, a refusal before MAIL) is left PENDING for envelope_settle(),
+ * unless it was DEFERRED before: it stays so.  A reused session found
+ * dead before the body, no recipient having a final answer, is replaced
+ * once (deliver_may_retry()).  Returns 0 when every tried recipient was
+ * accepted, else -1 with *e.  Once opening has failed, later calls fail
+ * at once with the same error until deliver_reset().
  */
 int	deliver_send(struct deliver *d, struct envelope *env, int fd,
 	    off_t size, struct err *e);
@@ -83,15 +84,16 @@ void	deliver_queue_deliverer(struct deliver *d,
 /*
  * May a message whose attempt failed be sent once more on a new
  * connection?  Only when the session was reused (a server may close one
- * that sat idle), it is dead now, and no recipient got any answer in this
- * attempt: every recipient that was to be tried (was[i] PENDING or
- * DEFERRED; was NULL: all of them) is still PENDING, as deliver_send()
- * marks them before sending.  A recipient accepted at RCPT whose final
- * reply was then lost is not PENDING (smtp_send() defers it), so a
- * message the server may have taken is never sent twice.
+ * that sat idle), it is dead now, the attempt stopped before the body
+ * (step, smtp_last_step(), is SMTP_STEP_CHECK or SMTP_STEP_ENVELOPE:
+ * nothing the server could have taken went out), and no recipient tried
+ * got an answer that counts, a final one: none that was to be tried
+ * (was[i] PENDING or DEFERRED; was NULL: all) is now SENT or FAILED.  A
+ * lost final reply (SMTP_STEP_DOT) is never resent: the server may have
+ * the message, and a second copy is worse than a late one.
  */
-int	deliver_may_retry(int reused, int usable, const struct envelope *env,
-	    const enum rcpt_state *was);
+int	deliver_may_retry(int reused, int usable, enum smtp_step step,
+	    const struct envelope *env, const enum rcpt_state *was);
 
 /*
  * The one log line of a message: id (NULL: "-"), sender, recipients,

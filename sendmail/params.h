@@ -1,16 +1,26 @@
 /*
  * params.h -- the one place that turns struct config into each module's
- * parameters (submit_params, deliver_params, queue_params, alias_params),
- * so that no module below main.c takes the whole configuration.
- *
- * When the SMTP client and TLS take their own parameter structs, the
- * mapping from [smarthost] and [tls] goes here too (params_open()).
+ * parameters: the SMTP client's (smtp_params, with the glue that lets the
+ * client start TLS (tls.c) on a net.c connection without net.c and tls.c
+ * knowing each other), and submit_params, deliver_params, queue_params,
+ * alias_params, so that no module below main.c takes the whole
+ * configuration.
  */
 #ifndef POSTERN_PARAMS_H
 #define POSTERN_PARAMS_H
 
 #include "config.h"
+#include "smtp.h"
 #include "submit.h"
+
+/*
+ * Fill *p from c: hosts, port, tls mode, helo, user and AUTH mechanisms,
+ * timeout (0 becomes 60), final_timeout = SMTP_FINAL_TIMEOUT, the TLS
+ * starter (tls_start() with c's trust settings).  p borrows c's strings:
+ * c must outlive every session opened with p.  Never fails.
+ */
+void	smtp_params_from_config(struct smtp_params *p, const struct config *c,
+	    int verbose);
 
 /* Who is calling, as main.c found out. */
 struct params_caller {

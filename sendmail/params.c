@@ -105,6 +105,7 @@ params_open(void *arg, struct smtp_session **sp, struct err *e)
 {
 	const struct params_session	*ps = arg;
 	const struct config		*c = ps->cfg;
+	struct smtp_params		 p;
 	char				*secret = NULL;
 	int				 rc;
 
@@ -112,7 +113,8 @@ params_open(void *arg, struct smtp_session **sp, struct err *e)
 	if (c->user != NULL && c->auth_mechs != 0 &&
 	    (secret = config_secret(c, ps->privileged, e)) == NULL)
 		return -1;
-	rc = smtp_open(sp, c, secret, ps->verbose > 0, e);
+	smtp_params_from_config(&p, c, ps->verbose > 0);
+	rc = smtp_connect(sp, &p, secret, e);
 	if (secret != NULL) {
 		explicit_bzero(secret, strlen(secret));
 		free(secret);

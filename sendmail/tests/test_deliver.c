@@ -31,6 +31,7 @@
 #include "deliver.h"
 #include "envelope.h"
 #include "io.h"
+#include "params.h"
 #include "queue.h"
 
 /* Every class, and what a recipient left unanswered becomes. */
@@ -442,7 +443,10 @@ peer_wait(pid_t pid)
 static int
 open_plain(void *arg, struct smtp_session **sp, struct err *e)
 {
-	return smtp_open(sp, arg, NULL, 0, e) == 0 ? 0 : -2;
+	struct smtp_params	p;
+
+	smtp_params_from_config(&p, arg, 0);
+	return smtp_connect(sp, &p, NULL, e) == 0 ? 0 : -2;
 }
 
 #define EHLO	{ "EHLO", "250-peer\r\n250 8BITMIME\r\n" }

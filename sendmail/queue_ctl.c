@@ -351,7 +351,8 @@ dupn(const char *v, size_t len)
 
 	if ((p = malloc(len + 1)) == NULL)
 		return NULL;
-	memcpy(p, v, len);
+	if (len > 0)
+		memcpy(p, v, len);	/* v may be NULL for an empty value */
 	p[len] = '\0';
 	return p;
 }

@@ -31,6 +31,7 @@
 #include "alias.h"
 #include "cli.h"
 #include "config.h"
+#include "dkim.h"
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
@@ -70,6 +71,7 @@ struct run {
 	char		 fullname[256];
 	char		 hostname[256];
 	long long	 start_ms;
+	struct dkim	*dkim;		/* NULL: no [dkim] signing */
 };
 
 static int
@@ -280,6 +282,55 @@ message_opts(const struct run *r, const struct envelope *env,
 	mo->force_from = r->cfg.from_header == CONFIG_FROM_FORCE;
 	mo->msgid_domain = r->cfg.domain ? r->cfg.domain : r->hostname;
 	mo->tmpdir = "/tmp";
+}
+
+/*
+ * DKIM: the key is loaded before anything is read or sent (a bad key is
+ * exit 78); each message is signed as it is spooled, by a tap on
+ * msg_write() (dkim.h), so the signature is in the spool file and every
+ * retry sends the same bytes.
+ */
+static void
+dkim_setup(struct run *r)
+{
+	struct err	e;
+
+	if (dkim_load(&r->dkim, &r->cfg, r->privileged, &e) == -1)
+		die(&e);
+}
+
+struct signing {
+	struct dkim_msg	*dm;
+	struct msg_tap	 tap;
+};
+
+static int
+sign_begin(struct run *r, struct signing *sg, struct msg_opts *mo,
+    struct err *e)
+{
+	memset(sg, 0, sizeof(*sg));
+	if (r->dkim == NULL)
+		return 0;
+	if ((sg->dm = dkim_msg_new(r->dkim, time(NULL))) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	sg->tap.arg = sg->dm;
+	sg->tap.head = dkim_msg_head;
+	sg->tap.body = dkim_msg_body;
+	mo->tap = &sg->tap;
+	return 0;
+}
+
+/* After msg_write(): the signature into the octets it reserved. */
+static int
+sign_end(struct signing *sg, int fd, struct err *e)
+{
+	int	rc = 0;
+
+	if (sg->dm != NULL)
+		rc = dkim_msg_finish(sg->dm, fd, e);
+	dkim_msg_free(sg->dm);
+	sg->dm = NULL;
+	return rc;
 }
 
 /* Qualify and alias-expand one recipient into the envelope. */
@@ -702,6 +753,7 @@ mode_submit(struct run *r)
 	struct err		 e, qerr;
 	struct queue		*q = NULL;
 	struct queue_spool	*sp = NULL;
+	struct signing		 sg;
 	char			 sender[600];
 	size_t			 i;
 	int			 fd, delivery, rc;
@@ -779,7 +831,9 @@ mode_submit(struct run *r)
 			die(&e);
 	}
 	message_opts(r, &env, &mo);
-	if (msg_write(m, in, fd, &mo, &st, &e) == -1) {
+	if (sign_begin(r, &sg, &mo, &e) == -1 ||
+	    msg_write(m, in, fd, &mo, &st, &e) == -1 ||
+	    sign_end(&sg, fd, &e) == -1) {
 		if (sp != NULL)
 			queue_spool_abort(q, sp);
 		die(&e);
@@ -997,6 +1051,7 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 	struct msg_opts		 mo;
 	struct msg_stats	 st;
 	struct outcome		 o;
+	struct signing		 sg = { NULL, { NULL, NULL, NULL } };
 	struct err		 e;
 	char			 esc[16];
 	int			 fd;
@@ -1015,7 +1070,9 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 		goto bad;
 	}
 	message_opts(r, env, &mo);
-	if (msg_write(m, in, fd, &mo, &st, &e) == -1)
+	if (sign_begin(r, &sg, &mo, &e) == -1 ||
+	    msg_write(m, in, fd, &mo, &st, &e) == -1 ||
+	    sign_end(&sg, fd, &e) == -1)
 		goto bad;
 	msg_free(m);
 	msg_input_free(in);
@@ -1049,6 +1106,7 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 		return -1;
 	}
 bad:
+	dkim_msg_free(sg.dm);
 	msg_free(m);
 	msg_input_free(in);
 	if (sp != NULL)
@@ -1182,12 +1240,14 @@ main(int argc, char **argv)
 
 	switch (r.opts.mode) {
 	case MODE_SUBMIT:
+		dkim_setup(&r);
 		return mode_submit(&r);
 	case MODE_VERIFY:
 		if (r.opts.nrcpts == 0)
 			dief(ERR_USAGE, "-bv needs at least one recipient");
 		return mode_verify(&r);
 	case MODE_SERVE:
+		dkim_setup(&r);
 		return mode_serve(&r);
 	case MODE_LIST:
 		return mode_list(&r);

@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dkim.h"
+#include "dns.h"
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
@@ -855,6 +856,99 @@ mode_submit(struct run *r)
 	return rc;
 }
 
+/* The first record of t that starts with prefix (case-insensitive), or -1. */
+static long
+txt_find(const struct dns_txt *t, const char *prefix)
+{
+	size_t	i, n = strlen(prefix);
+
+	for (i = 0; i < t->n; i++)
+		if (t->len[i] >= n && strncasecmp(t->data.data + t->off[i],
+		    prefix, n) == 0 && (t->len[i] == n ||
+		    t->data.data[t->off[i] + n] == ' ' ||
+		    t->data.data[t->off[i] + n] == ';'))
+			return (long)i;
+	return -1;
+}
+
+/* Print an SPF or DMARC finding for name. */
+static void
+verify_policy(const char *label, const char *name, const char *prefix)
+{
+	struct dns_txt	 t;
+	struct err	 e;
+	long		 i;
+
+	dns_txt_init(&t);
+	if (dns_txt(name, &t, &e) == -1)
+		printf("%-12s %s: lookup failed: %s\n", label, name, e.msg);
+	else if ((i = txt_find(&t, prefix)) >= 0)
+		printf("%-12s %s: %.*s\n", label, name, (int)t.len[i],
+		    t.data.data + t.off[i]);
+	else
+		printf("%-12s %s: none published (no %s record)\n", label,
+		    name, prefix);
+	dns_txt_free(&t);
+}
+
+/*
+ * -bv with [dkim]: is the key published and is it ours; SPF and DMARC of
+ * the sender's domain; alignment.  Returns 0 when the published key
+ * matches key_file, else -1 with *e (exit 78 once the rest is reported).
+ */
+static int
+verify_dkim(struct run *r, const char *sender, struct err *e)
+{
+	struct dns_txt	 t;
+	struct buf	 rec;
+	const char	*dom = strrchr(sender, '@'), *d = dkim_domain(r->dkim);
+	char		 name[600], why[300];
+	size_t		 i;
+	int		 rc = -1;
+
+	dom = dom != NULL ? dom + 1 : r->cfg.domain ? r->cfg.domain :
+	    r->hostname;
+	err_clear(e);
+	dns_txt_init(&t);
+	buf_init(&rec, 65536);
+	if (dkim_record_name(r->dkim, name, sizeof(name)) == -1 ||
+	    dkim_record_text(r->dkim, &rec) == -1)
+		dief(ERR_SOFTWARE, "DKIM: cannot encode the public key");
+	if (dns_txt(name, &t, e) == -1) {
+		printf("dkim:        %s: lookup failed: %s\n", name, e->msg);
+	} else if (t.status != DNS_FOUND) {
+		printf("dkim:        %s: no key published (%s)\n", name,
+		    t.status == DNS_NXDOMAIN ? "no such name" : "no TXT record");
+		err_set(e, ERR_CONFIG, "DKIM: no key published at %s", name);
+	} else {
+		for (i = 0; i < t.n && rc == -1; i++)
+			if (dkim_check_record(r->dkim, t.data.data + t.off[i],
+			    t.len[i], why, sizeof(why)) == DKIM_KEY_MATCH)
+				rc = 0;
+		if (rc == 0)
+			printf("dkim:        %s: published key matches %s\n",
+			    name, dkim_key_file(r->dkim));
+		else {
+			printf("dkim:        %s: MISMATCH: %s\n", name, why);
+			err_set(e, ERR_CONFIG, "DKIM: %s: %s", name, why);
+		}
+	}
+	printf("dkim-record: publish: %s\n", buf_str(&rec));
+	snprintf(name, sizeof(name), "%s", dom);
+	verify_policy("spf:", name, "v=spf1");
+	snprintf(name, sizeof(name), "_dmarc.%s", dom);
+	verify_policy("dmarc:", name, "v=DMARC1");
+	if (dkim_domain_within(dom, d) || dkim_domain_within(d, dom))
+		printf("alignment:   From domain %s aligns with d=%s%s\n", dom,
+		    d, strcasecmp(dom, d) == 0 ? " (strict)" : " (relaxed)");
+	else
+		printf("alignment:   From domain %s does NOT align with d=%s "
+		    "(DMARC ignores this signature)\n", dom, d);
+	buf_free(&rec);
+	dns_txt_free(&t);
+	return rc;
+}
+
 static int
 mode_verify(struct run *r)
 {
@@ -862,7 +956,7 @@ mode_verify(struct run *r)
 	const struct smtp_info	*info;
 	struct envelope		 env;
 	struct aliases		*al = NULL;
-	struct err		 e;
+	struct err		 e, de;
 	char			*secret = NULL, sender[600], reply[512];
 	size_t			 i;
 	int			 bad = 0, rc;
@@ -887,6 +981,9 @@ mode_verify(struct run *r)
 		    strlen(r->opts.rcpts[i]), ERR_USAGE, &e) == -1)
 			die(&e);
 	printf("config:      %s: ok\n", r->cfg.path);
+	err_clear(&de);
+	if (r->dkim != NULL)
+		(void)verify_dkim(r, env.sender, &de);
 	if (r->cfg.user != NULL && r->cfg.auth_mechs != 0 &&
 	    (secret = config_secret(&r->cfg, r->privileged, &e)) == NULL)
 		die(&e);
@@ -944,6 +1041,8 @@ mode_verify(struct run *r)
 		fprintf(stderr, "postern: some recipients were deferred (4xx)\n");
 		return EX_TEMPFAIL;
 	}
+	if (de.cls != ERR_OK)
+		die(&de);
 	return EX_OK;
 }
 
@@ -1245,6 +1344,7 @@ main(int argc, char **argv)
 	case MODE_VERIFY:
 		if (r.opts.nrcpts == 0)
 			dief(ERR_USAGE, "-bv needs at least one recipient");
+		dkim_setup(&r);
 		return mode_verify(&r);
 	case MODE_SERVE:
 		dkim_setup(&r);

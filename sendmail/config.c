@@ -1059,12 +1059,30 @@ config_parse(struct ctx *x)
 	return 0;
 }
 
+/* [dkim]: all three of domain, selector and key_file, or none. */
+static int
+dkim_finish(struct ctx *x)
+{
+	struct config	*c = x->c;
+	int		 n;
+
+	n = (c->dkim_domain != NULL) + (c->dkim_selector != NULL) +
+	    (c->dkim_key_file != NULL);
+	if (n == 0 || n == 3)
+		return 0;
+	x->lineno = x->key_line[K_DKIM_DOMAIN] ? x->key_line[K_DKIM_DOMAIN] :
+	    x->key_line[K_DKIM_SELECTOR] ? x->key_line[K_DKIM_SELECTOR] :
+	    x->key_line[K_DKIM_KEY_FILE];
+	return ctx_fail(x, "[dkim] signs only with domain, selector and "
+	    "key_file all set");
+}
+
 /* Checks that need the whole file; line is the key that is wrong. */
 static int
 config_finish(struct ctx *x)
 {
 	struct config	*c = x->c;
-	int		 nsecret = 0, last = 0, ndkim;
+	int		 nsecret = 0, last = 0;
 	enum key	 k, sk[] = { K_PASSWORD, K_PASSWORD_FILE,
 			    K_PASSWORD_COMMAND };
 	size_t		 i;
@@ -1102,15 +1120,8 @@ config_finish(struct ctx *x)
 		return ctx_fail(x, "tls_client_cert and tls_client_key must "
 		    "be set together");
 	}
-	ndkim = (c->dkim_domain != NULL) + (c->dkim_selector != NULL) +
-	    (c->dkim_key_file != NULL);
-	if (ndkim != 0 && ndkim != 3) {
-		x->lineno = x->key_line[K_DKIM_DOMAIN] ?
-		    x->key_line[K_DKIM_DOMAIN] : x->key_line[K_DKIM_SELECTOR] ?
-		    x->key_line[K_DKIM_SELECTOR] : x->key_line[K_DKIM_KEY_FILE];
-		return ctx_fail(x, "[dkim] signs only with domain, selector "
-		    "and key_file all set");
-	}
+	if (dkim_finish(x) == -1)
+		return -1;
 	if (c->retry > c->retry_max) {
 		x->lineno = x->key_line[K_RETRY] > x->key_line[K_RETRY_MAX] ?
 		    x->key_line[K_RETRY] : x->key_line[K_RETRY_MAX];

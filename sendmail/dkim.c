@@ -203,50 +203,51 @@ dkim_body_final(struct dkim_body *b)
 
 /* Header canonicalization. */
 
-int
-dkim_canon_header(int relaxed, const char *f, size_t n, struct buf *out)
+/* RFC 6376 3.4.2: name lower case, value unfolded, blanks squeezed. */
+static int
+canon_relaxed(const char *f, size_t n, struct buf *out)
 {
 	size_t	i, colon, end;
 	int	wsp = 0, any = 0;
 	char	c;
 
-	if (n >= 2 && f[n - 2] == '\r' && f[n - 1] == '\n')
-		n -= 2;
-	if (!relaxed)
-		return buf_add(out, f, n) == -1 ||
-		    buf_add(out, "\r\n", 2) == -1 ? -1 : 0;
 	for (colon = 0; colon < n && f[colon] != ':'; colon++)
 		;
 	for (end = colon; end > 0 && (f[end - 1] == ' ' ||
 	    f[end - 1] == '\t'); end--)
 		;
-	for (i = 0; i < end; i++) {
-		c = f[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (buf_addc(out, c) == -1)
+	for (i = 0; i < end; i++)
+		if (buf_addc(out, f[i] >= 'A' && f[i] <= 'Z' ?
+		    f[i] - 'A' + 'a' : f[i]) == -1)
 			return -1;
-	}
 	if (buf_addc(out, ':') == -1)
 		return -1;
 	for (i = colon + 1; i < n; i++) {
 		c = f[i];
-		if (c == '\r' && i + 1 < n && f[i + 1] == '\n') {
-			i++;
-			continue;	/* unfold */
-		}
+		if (c == '\r' || c == '\n')
+			continue;	/* unfold: only CRLF occurs here */
 		if (c == ' ' || c == '\t') {
 			wsp = 1;
 			continue;
 		}
-		if (wsp && any && buf_addc(out, ' ') == -1)
+		if ((wsp && any && buf_addc(out, ' ') == -1) ||
+		    buf_addc(out, c) == -1)
 			return -1;
 		wsp = 0;
 		any = 1;
-		if (buf_addc(out, c) == -1)
-			return -1;
 	}
 	return buf_add(out, "\r\n", 2);
+}
+
+int
+dkim_canon_header(int relaxed, const char *f, size_t n, struct buf *out)
+{
+	if (n >= 2 && f[n - 2] == '\r' && f[n - 1] == '\n')
+		n -= 2;
+	if (relaxed)
+		return canon_relaxed(f, n, out);
+	return buf_add(out, f, n) == -1 || buf_add(out, "\r\n", 2) == -1 ?
+	    -1 : 0;
 }
 
 /* Helpers. */

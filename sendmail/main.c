@@ -306,8 +306,7 @@ struct signing {
 };
 
 static int
-sign_begin(struct run *r, struct signing *sg, struct msg_opts *mo,
-    struct err *e)
+sign_begin(struct run *r, struct signing *sg, struct err *e)
 {
 	memset(sg, 0, sizeof(*sg));
 	if (r->dkim == NULL)
@@ -317,7 +316,6 @@ sign_begin(struct run *r, struct signing *sg, struct msg_opts *mo,
 	sg->tap.arg = sg->dm;
 	sg->tap.head = dkim_msg_head;
 	sg->tap.body = dkim_msg_body;
-	mo->tap = &sg->tap;
 	return 0;
 }
 
@@ -332,6 +330,29 @@ sign_end(struct signing *sg, int fd, struct err *e)
 	dkim_msg_free(sg->dm);
 	sg->dm = NULL;
 	return rc;
+}
+
+/*
+ * msg_write() with the DKIM tap: the one call that spools a message
+ * (submit and -bs), signed when [dkim] says so.
+ */
+static int
+write_message(struct run *r, struct msg *m, struct msg_input *in, int fd,
+    struct msg_opts *mo, struct msg_stats *st, struct err *e)
+{
+	struct signing	sg;
+	struct msg_opts	o = *mo;
+	int		rc;
+
+	if (sign_begin(r, &sg, e) == -1)
+		return -1;
+	if (sg.dm != NULL)
+		o.tap = &sg.tap;
+	rc = msg_write(m, in, fd, &o, st, e);
+	if (rc == 0)
+		return sign_end(&sg, fd, e);
+	dkim_msg_free(sg.dm);
+	return -1;
 }
 
 /* Qualify and alias-expand one recipient into the envelope. */
@@ -754,7 +775,6 @@ mode_submit(struct run *r)
 	struct err		 e, qerr;
 	struct queue		*q = NULL;
 	struct queue_spool	*sp = NULL;
-	struct signing		 sg;
 	char			 sender[600];
 	size_t			 i;
 	int			 fd, delivery, rc;
@@ -832,9 +852,7 @@ mode_submit(struct run *r)
 			die(&e);
 	}
 	message_opts(r, &env, &mo);
-	if (sign_begin(r, &sg, &mo, &e) == -1 ||
-	    msg_write(m, in, fd, &mo, &st, &e) == -1 ||
-	    sign_end(&sg, fd, &e) == -1) {
+	if (write_message(r, m, in, fd, &mo, &st, &e) == -1) {
 		if (sp != NULL)
 			queue_spool_abort(q, sp);
 		die(&e);
@@ -894,21 +912,25 @@ verify_policy(const char *label, const char *name, const char *prefix)
 /*
  * -bv with [dkim]: is the key published and is it ours; SPF and DMARC of
  * the sender's domain; alignment.  Returns 0 when the published key
- * matches key_file, else -1 with *e (exit 78 once the rest is reported).
+ * matches key_file (or there is no [dkim]), else -1 with *e (exit 78 once
+ * the rest is reported).
  */
 static int
 verify_dkim(struct run *r, const char *sender, struct err *e)
 {
 	struct dns_txt	 t;
 	struct buf	 rec;
-	const char	*dom = strrchr(sender, '@'), *d = dkim_domain(r->dkim);
+	const char	*dom = strrchr(sender, '@'), *d;
 	char		 name[600], why[300];
 	size_t		 i;
 	int		 rc = -1;
 
+	err_clear(e);
+	if (r->dkim == NULL)
+		return 0;
 	dom = dom != NULL ? dom + 1 : r->cfg.domain ? r->cfg.domain :
 	    r->hostname;
-	err_clear(e);
+	d = dkim_domain(r->dkim);
 	dns_txt_init(&t);
 	buf_init(&rec, 65536);
 	if (dkim_record_name(r->dkim, name, sizeof(name)) == -1 ||
@@ -981,9 +1003,7 @@ mode_verify(struct run *r)
 		    strlen(r->opts.rcpts[i]), ERR_USAGE, &e) == -1)
 			die(&e);
 	printf("config:      %s: ok\n", r->cfg.path);
-	err_clear(&de);
-	if (r->dkim != NULL)
-		(void)verify_dkim(r, env.sender, &de);
+	(void)verify_dkim(r, env.sender, &de);
 	if (r->cfg.user != NULL && r->cfg.auth_mechs != 0 &&
 	    (secret = config_secret(&r->cfg, r->privileged, &e)) == NULL)
 		die(&e);
@@ -1150,7 +1170,6 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 	struct msg_opts		 mo;
 	struct msg_stats	 st;
 	struct outcome		 o;
-	struct signing		 sg = { NULL, { NULL, NULL, NULL } };
 	struct err		 e;
 	char			 esc[16];
 	int			 fd;
@@ -1169,9 +1188,7 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 		goto bad;
 	}
 	message_opts(r, env, &mo);
-	if (sign_begin(r, &sg, &mo, &e) == -1 ||
-	    msg_write(m, in, fd, &mo, &st, &e) == -1 ||
-	    sign_end(&sg, fd, &e) == -1)
+	if (write_message(r, m, in, fd, &mo, &st, &e) == -1)
 		goto bad;
 	msg_free(m);
 	msg_input_free(in);
@@ -1205,7 +1222,6 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 		return -1;
 	}
 bad:
-	dkim_msg_free(sg.dm);
 	msg_free(m);
 	msg_input_free(in);
 	if (sp != NULL)

@@ -204,6 +204,96 @@ test_body_canon(void **state)
 	buf_free(&out);
 }
 
+/*
+ * A reference canonicalizer, written the obvious way (split into CRLF
+ * lines, transform each, drop trailing empty lines), against the
+ * streaming one on random bodies cut into random pieces.
+ */
+static void
+ref_canon(const char *in, size_t n, int relaxed, struct buf *out)
+{
+	size_t	i = 0, j, k, keep = 0, nonempty = 0, before;
+	int	wsp;
+
+	buf_reset(out);
+	while (i < n) {
+		for (j = i; j < n && !(in[j] == '\r' && j + 1 < n &&
+		    in[j + 1] == '\n'); j++)
+			;
+		/* the line is in[i, j) */
+		before = out->len;
+		if (relaxed) {
+			wsp = 0;
+			for (k = i; k < j; k++) {
+				if (in[k] == ' ' || in[k] == '\t') {
+					wsp = 1;
+					continue;
+				}
+				if (wsp)
+					buf_addc(out, ' ');
+				wsp = 0;
+				buf_addc(out, in[k]);
+			}
+		} else
+			buf_add(out, in + i, j - i);
+		if (out->len > before) {
+			nonempty = 1;
+			buf_add(out, "\r\n", 2);
+			keep = out->len;
+		} else
+			buf_add(out, "\r\n", 2);
+		i = j < n ? j + 2 : n;
+	}
+	out->len = keep;	/* trailing empty lines go */
+	if (!relaxed && !nonempty)
+		buf_adds(out, "\r\n");
+}
+
+static void
+test_body_random(void **state)
+{
+	static const char	alpha[] = "ab  \t\r\n\r\n.";
+	struct dkim_body	*b = malloc(sizeof(*b));
+	struct buf		 got, want;
+	char			 in[300];
+	size_t			 n, i, k, round;
+	int			 rel;
+
+	(void)state;
+	assert_non_null(b);
+	buf_init(&got, 1 << 16);
+	buf_init(&want, 1 << 16);
+	srandom(6376);
+	for (round = 0; round < 20000; round++) {
+		n = (size_t)random() % sizeof(in);
+		for (i = 0; i < n; i++)
+			in[i] = alpha[random() % (sizeof(alpha) - 1)];
+		rel = (int)(round & 1);
+		ref_canon(in, n, rel, &want);
+		buf_reset(&got);
+		dkim_body_init(b, rel, cap_emit, &got);
+		for (i = 0; i < n; i += k) {
+			k = 1 + (size_t)random() % 40;
+			if (k > n - i)
+				k = n - i;
+			dkim_body_update(b, in + i, k);
+		}
+		dkim_body_final(b);
+		if (got.len != want.len || memcmp(got.data, want.data,
+		    got.len) != 0) {
+			fprintf(stderr, "relaxed=%d in=", rel);
+			for (i = 0; i < n; i++)
+				fprintf(stderr, "%02x", (unsigned char)in[i]);
+			fprintf(stderr, "\n");
+		}
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, got.len);
+	}
+	buf_free(&got);
+	buf_free(&want);
+	free(b);
+}
+
 /* A million trailing empty lines are counted, not held. */
 static void
 test_body_many_empty(void **state)
@@ -604,6 +694,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_body_canon),
+		cmocka_unit_test(test_body_random),
 		cmocka_unit_test(test_body_many_empty),
 		cmocka_unit_test(test_header_canon),
 		cmocka_unit_test(test_key_load),

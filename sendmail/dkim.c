@@ -25,6 +25,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,7 @@ static size_t
 body_run(const struct dkim_body *b, const char *p, size_t n)
 {
 	const char	*cr;
+	uint64_t	 w;
 	size_t		 j;
 	unsigned char	 c, d;
 
@@ -171,6 +173,22 @@ body_run(const struct dkim_body *b, const char *p, size_t n)
 		return cr != NULL ? (size_t)(cr - p) : n;
 	}
 	for (j = 1; j < n; j++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		/* Eight octets at a time while none is at or below ' '. */
+		while (j + 8 <= n) {
+			memcpy(&w, p + j, 8);
+			w = (w - 0x2121212121212121ULL) & ~w &
+			    0x8080808080808080ULL;
+			if (w != 0) {
+				/* The lowest flag is exact (little endian). */
+				j += (size_t)__builtin_ctzll(w) / 8;
+				break;
+			}
+			j += 8;
+		}
+#endif
+		if (j >= n)
+			break;
 		c = (unsigned char)p[j];
 		if (c > ' ')
 			continue;

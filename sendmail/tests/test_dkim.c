@@ -6,6 +6,7 @@
  * and Ed25519 that python3-dkim verified (sendmail/tests/dkim-kat.py
  * regenerates and re-verifies them).
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -689,6 +690,82 @@ test_record(void **state)
 	buf_free(&txt);
 }
 
+/* [dkim] in the configuration file. */
+static void
+test_config(void **state)
+{
+	static const struct {
+		const char	*ini;
+		const char	*err;	/* NULL: loads */
+		const char	*headers;
+		int		 hrel, brel, always;
+	} cc[] = {
+		{ "", NULL, NULL, 1, 1, 0 },
+		{ "domain = example.com\nselector = s1\nkey_file = /k\n", NULL,
+		    NULL, 1, 1, 0 },
+		{ "canonicalization = simple/relaxed\n", NULL, NULL, 0, 1, 0 },
+		{ "canonicalization = relaxed\n", NULL, NULL, 1, 0, 0 },
+		{ "canonicalization = Simple\n", NULL, NULL, 0, 0, 0 },
+		{ "canonicalization = relaxed/\n", "expected simple or relaxed",
+		    NULL, 0, 0, 0 },
+		{ "canonicalization = loose\n", "expected simple or relaxed",
+		    NULL, 0, 0, 0 },
+		{ "sign = always\n", NULL, NULL, 1, 1, 1 },
+		{ "sign = sometimes\n", "expected from-domain or always", NULL,
+		    0, 0, 0 },
+		{ "headers = From : To:Subject\n", NULL, "from:to:subject",
+		    1, 1, 0 },
+		{ "headers = to:subject\n", "must include from", NULL, 0, 0, 0 },
+		{ "headers = from::to\n", "separated by ':'", NULL, 0, 0, 0 },
+		{ "headers = from:x y\n", "separated by ':'", NULL, 0, 0, 0 },
+		{ "selector = a_b\n", "expected a selector", NULL, 0, 0, 0 },
+		{ "selector = .a\n", "expected a selector", NULL, 0, 0, 0 },
+		{ "domain = -x.com\n", "expected a domain name", NULL, 0, 0, 0 },
+		{ "key_file = rel/key\n", "absolute path", NULL, 0, 0, 0 },
+		{ "domain = example.com\nkey_file = /k\n",
+		    "signs only with domain, selector and key_file", NULL, 0, 0,
+		    0 },
+		{ "bogus = 1\n", "unknown", NULL, 0, 0, 0 },
+	};
+	struct config	c;
+	struct err	e;
+	char		text[1024];
+	size_t		i;
+	int		fd, rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(cc) / sizeof(cc[0]); i++) {
+		snprintf(text, sizeof(text), "[smarthost]\nhost = h.example\n"
+		    "[dkim]\n%s", cc[i].ini);
+		fd = memfd_create("ini", 0);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, text, strlen(text)),
+		    (ssize_t)strlen(text));
+		assert_int_equal(fchmod(fd, 0600), 0);
+		lseek(fd, 0, SEEK_SET);
+		rc = config_load_fd(&c, fd, "t.ini", 0, &e);
+		close(fd);
+		if (cc[i].err != NULL) {
+			if (rc != -1)
+				fprintf(stderr, "case %zu loaded\n", i);
+			assert_int_equal(rc, -1);
+			if (strstr(e.msg, cc[i].err) == NULL)
+				fprintf(stderr, "case %zu: %s\n", i, e.msg);
+			assert_non_null(strstr(e.msg, cc[i].err));
+			continue;
+		}
+		if (rc != 0)
+			fprintf(stderr, "case %zu: %s\n", i, e.msg);
+		assert_int_equal(rc, 0);
+		assert_int_equal(c.dkim_header_relaxed, cc[i].hrel);
+		assert_int_equal(c.dkim_body_relaxed, cc[i].brel);
+		assert_int_equal(c.dkim_sign_always, cc[i].always);
+		if (cc[i].headers != NULL)
+			assert_string_equal(c.dkim_headers, cc[i].headers);
+		config_free(&c);
+	}
+}
+
 int
 main(void)
 {
@@ -702,6 +779,7 @@ main(void)
 		cmocka_unit_test(test_from_domain),
 		cmocka_unit_test(test_domain_within),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_config),
 	};
 	int	rc;
 

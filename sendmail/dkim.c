@@ -962,6 +962,30 @@ dkim_msg_signed(const struct dkim_msg *dm)
 	return dm != NULL && dm->active;
 }
 
+int
+dkim_msg_write(struct dkim *d, struct msg *m, struct msg_input *in, int fd,
+    const struct msg_opts *mo, struct msg_stats *st, struct err *e)
+{
+	struct dkim_msg	*dm;
+	struct msg_tap	 tap;
+	struct msg_opts	 o = *mo;
+	int		 rc;
+
+	if (d == NULL)
+		return msg_write(m, in, fd, mo, st, e);
+	if ((dm = dkim_msg_new(d, time(NULL))) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	tap.arg = dm;
+	tap.head = dkim_msg_head;
+	tap.body = dkim_msg_body;
+	o.tap = &tap;
+	rc = msg_write(m, in, fd, &o, st, e);
+	if (rc == 0)
+		rc = dkim_msg_finish(dm, fd, e);
+	dkim_msg_free(dm);
+	return rc;
+}
+
 const char *
 dkim_msg_header(const struct dkim_msg *dm)
 {
@@ -1045,12 +1069,15 @@ int
 dkim_parse_keyrec(const char *txt, size_t n, const char **k,
     unsigned char *key, size_t keylen, size_t *keyn)
 {
-	const char	*p = txt, *end = txt + n, *semi, *eq, *tag, *val;
+	const char	*p = txt, *end, *semi, *eq, *tag, *val;
 	size_t		 tn, vn, idx = 0;
 	int		 have_p = 0;
 
 	*k = "rsa";
 	*keyn = 0;
+	if (n == 0)
+		return -1;
+	end = txt + n;
 	while (p < end) {
 		for (semi = p; semi < end && *semi != ';'; semi++)
 			;

@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "msg.h"
 
 #define DKIM_BODY_BUFSZ	16384
 
@@ -47,7 +48,7 @@ struct dkim_body {
 	int		 relaxed;
 	int		 in_line;	/* the current line has content */
 	int		 wsp;		/* relaxed: blanks pending */
-	int		 cr;		/* a CR whose fate the next octet decides */
+	int		 cr;		/* a CR the next octet decides */
 	unsigned long long empty;	/* empty lines held back */
 	unsigned long long out;		/* octets emitted */
 	void		(*emit)(void *arg, const char *p, size_t n);
@@ -105,6 +106,16 @@ void	dkim_msg_body(void *arg, const char *p, size_t n);
 int	dkim_msg_finish(struct dkim_msg *dm, int fd, struct err *e);
 /* 1 when the message got (or will get) a signature. */
 int	dkim_msg_signed(const struct dkim_msg *dm);
+
+/*
+ * msg_write() signed by d (the one call in the spool path): a struct
+ * dkim_msg taps the write and the signature goes into the reserved
+ * octets before this returns.  d NULL: msg_write() as it is.  Errors:
+ * msg_write()'s, and dkim_msg_head() and dkim_msg_finish()'s.
+ */
+int	dkim_msg_write(struct dkim *d, struct msg *m, struct msg_input *in,
+	    int fd, const struct msg_opts *mo, struct msg_stats *st,
+	    struct err *e);
 
 /*
  * The header for this message as it will be written, without the final

@@ -71,6 +71,9 @@ add_txt(const unsigned char *r, size_t n, struct dns_txt *t, struct err *e)
 
 	if (t->n == DNS_TXT_MAX)
 		return 0;	/* enough: ignore the rest */
+	/* Allocated even for an empty record: data is never NULL then. */
+	if (buf_reserve(&t->data, 1) == -1)
+		return err_set(e, ERR_DATA, "DNS: answer too large");
 	while (i < n) {
 		k = r[i++];
 		if (k > n - i)

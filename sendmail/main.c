@@ -32,7 +32,7 @@
 #include "cli.h"
 #include "config.h"
 #include "dkim.h"
-#include "dns.h"
+#include "dkimcheck.h"
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
@@ -298,61 +298,6 @@ dkim_setup(struct run *r)
 
 	if (dkim_load(&r->dkim, &r->cfg, r->privileged, &e) == -1)
 		die(&e);
-}
-
-struct signing {
-	struct dkim_msg	*dm;
-	struct msg_tap	 tap;
-};
-
-static int
-sign_begin(struct run *r, struct signing *sg, struct err *e)
-{
-	memset(sg, 0, sizeof(*sg));
-	if (r->dkim == NULL)
-		return 0;
-	if ((sg->dm = dkim_msg_new(r->dkim, time(NULL))) == NULL)
-		return err_set(e, ERR_SOFTWARE, "out of memory");
-	sg->tap.arg = sg->dm;
-	sg->tap.head = dkim_msg_head;
-	sg->tap.body = dkim_msg_body;
-	return 0;
-}
-
-/* After msg_write(): the signature into the octets it reserved. */
-static int
-sign_end(struct signing *sg, int fd, struct err *e)
-{
-	int	rc = 0;
-
-	if (sg->dm != NULL)
-		rc = dkim_msg_finish(sg->dm, fd, e);
-	dkim_msg_free(sg->dm);
-	sg->dm = NULL;
-	return rc;
-}
-
-/*
- * msg_write() with the DKIM tap: the one call that spools a message
- * (submit and -bs), signed when [dkim] says so.
- */
-static int
-write_message(struct run *r, struct msg *m, struct msg_input *in, int fd,
-    struct msg_opts *mo, struct msg_stats *st, struct err *e)
-{
-	struct signing	sg;
-	struct msg_opts	o = *mo;
-	int		rc;
-
-	if (sign_begin(r, &sg, e) == -1)
-		return -1;
-	if (sg.dm != NULL)
-		o.tap = &sg.tap;
-	rc = msg_write(m, in, fd, &o, st, e);
-	if (rc == 0)
-		return sign_end(&sg, fd, e);
-	dkim_msg_free(sg.dm);
-	return -1;
 }
 
 /* Qualify and alias-expand one recipient into the envelope. */
@@ -852,7 +797,7 @@ mode_submit(struct run *r)
 			die(&e);
 	}
 	message_opts(r, &env, &mo);
-	if (write_message(r, m, in, fd, &mo, &st, &e) == -1) {
+	if (dkim_msg_write(r->dkim, m, in, fd, &mo, &st, &e) == -1) {
 		if (sp != NULL)
 			queue_spool_abort(q, sp);
 		die(&e);
@@ -871,103 +816,6 @@ mode_submit(struct run *r)
 	rc = submit_deliver(r, q, sp, &qerr, fd, &env, st.size, delivery);
 	aliases_free(al);
 	envelope_free(&env);
-	return rc;
-}
-
-/* The first record of t that starts with prefix (case-insensitive), or -1. */
-static long
-txt_find(const struct dns_txt *t, const char *prefix)
-{
-	size_t	i, n = strlen(prefix);
-
-	for (i = 0; i < t->n; i++)
-		if (t->len[i] >= n && strncasecmp(t->data.data + t->off[i],
-		    prefix, n) == 0 && (t->len[i] == n ||
-		    t->data.data[t->off[i] + n] == ' ' ||
-		    t->data.data[t->off[i] + n] == ';'))
-			return (long)i;
-	return -1;
-}
-
-/* Print an SPF or DMARC finding for name. */
-static void
-verify_policy(const char *label, const char *name, const char *prefix)
-{
-	struct dns_txt	 t;
-	struct err	 e;
-	long		 i;
-
-	dns_txt_init(&t);
-	if (dns_txt(name, &t, &e) == -1)
-		printf("%-12s %s: lookup failed: %s\n", label, name, e.msg);
-	else if ((i = txt_find(&t, prefix)) >= 0)
-		printf("%-12s %s: %.*s\n", label, name, (int)t.len[i],
-		    t.data.data + t.off[i]);
-	else
-		printf("%-12s %s: none published (no %s record)\n", label,
-		    name, prefix);
-	dns_txt_free(&t);
-}
-
-/*
- * -bv with [dkim]: is the key published and is it ours; SPF and DMARC of
- * the sender's domain; alignment.  Returns 0 when the published key
- * matches key_file (or there is no [dkim]), else -1 with *e (exit 78 once
- * the rest is reported).
- */
-static int
-verify_dkim(struct run *r, const char *sender, struct err *e)
-{
-	struct dns_txt	 t;
-	struct buf	 rec;
-	const char	*dom = strrchr(sender, '@'), *d;
-	char		 name[600], why[300];
-	size_t		 i;
-	int		 rc = -1;
-
-	err_clear(e);
-	if (r->dkim == NULL)
-		return 0;
-	dom = dom != NULL ? dom + 1 : r->cfg.domain ? r->cfg.domain :
-	    r->hostname;
-	d = dkim_domain(r->dkim);
-	dns_txt_init(&t);
-	buf_init(&rec, 65536);
-	if (dkim_record_name(r->dkim, name, sizeof(name)) == -1 ||
-	    dkim_record_text(r->dkim, &rec) == -1)
-		dief(ERR_SOFTWARE, "DKIM: cannot encode the public key");
-	if (dns_txt(name, &t, e) == -1) {
-		printf("dkim:        %s: lookup failed: %s\n", name, e->msg);
-	} else if (t.status != DNS_FOUND) {
-		printf("dkim:        %s: no key published (%s)\n", name,
-		    t.status == DNS_NXDOMAIN ? "no such name" : "no TXT record");
-		err_set(e, ERR_CONFIG, "DKIM: no key published at %s", name);
-	} else {
-		for (i = 0; i < t.n && rc == -1; i++)
-			if (dkim_check_record(r->dkim, t.data.data + t.off[i],
-			    t.len[i], why, sizeof(why)) == DKIM_KEY_MATCH)
-				rc = 0;
-		if (rc == 0)
-			printf("dkim:        %s: published key matches %s\n",
-			    name, dkim_key_file(r->dkim));
-		else {
-			printf("dkim:        %s: MISMATCH: %s\n", name, why);
-			err_set(e, ERR_CONFIG, "DKIM: %s: %s", name, why);
-		}
-	}
-	printf("dkim-record: publish: %s\n", buf_str(&rec));
-	snprintf(name, sizeof(name), "%s", dom);
-	verify_policy("spf:", name, "v=spf1");
-	snprintf(name, sizeof(name), "_dmarc.%s", dom);
-	verify_policy("dmarc:", name, "v=DMARC1");
-	if (dkim_domain_within(dom, d) || dkim_domain_within(d, dom))
-		printf("alignment:   From domain %s aligns with d=%s%s\n", dom,
-		    d, strcasecmp(dom, d) == 0 ? " (strict)" : " (relaxed)");
-	else
-		printf("alignment:   From domain %s does NOT align with d=%s "
-		    "(DMARC ignores this signature)\n", dom, d);
-	buf_free(&rec);
-	dns_txt_free(&t);
 	return rc;
 }
 
@@ -1003,7 +851,8 @@ mode_verify(struct run *r)
 		    strlen(r->opts.rcpts[i]), ERR_USAGE, &e) == -1)
 			die(&e);
 	printf("config:      %s: ok\n", r->cfg.path);
-	(void)verify_dkim(r, env.sender, &de);
+	(void)dkimcheck_report(r->dkim, env.sender, r->cfg.domain ?
+	    r->cfg.domain : r->hostname, stdout, &de);
 	if (r->cfg.user != NULL && r->cfg.auth_mechs != 0 &&
 	    (secret = config_secret(&r->cfg, r->privileged, &e)) == NULL)
 		die(&e);
@@ -1188,7 +1037,7 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 		goto bad;
 	}
 	message_opts(r, env, &mo);
-	if (write_message(r, m, in, fd, &mo, &st, &e) == -1)
+	if (dkim_msg_write(r->dkim, m, in, fd, &mo, &st, &e) == -1)
 		goto bad;
 	msg_free(m);
 	msg_input_free(in);

@@ -115,7 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		dkim_msg_body(dm, p + hn, size - hn);
 		if (dkim_msg_finish(dm, fd, &e) == -1)
-			abort();	/* the layout did not fit its reservation */
+			abort();	/* did not fit its reservation */
 		for (q = dkim_msg_header(dm), col = 0; *q != '\0'; q++) {
 			if (*q == '\n')
 				col = 0;

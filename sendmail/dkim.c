@@ -695,12 +695,14 @@ select_fields(struct dkim_msg *dm, struct err *e)
 		len = strcspn(name, ":");
 		cnt = 0;
 		for (i = dm->nf; i > 0; i--) {
-			if (!field_named(dm, i - 1, name, len))
+			/*
+			 * Past the bound the rest of the fields go unsigned
+			 * (a verifier does not mind); the extra From below
+			 * always fits.
+			 */
+			if (!field_named(dm, i - 1, name, len) ||
+			    dm->nsel + 2 >= DKIM_MAX_SIGNED)
 				continue;
-			if (dm->nsel + 1 >= DKIM_MAX_SIGNED)
-				return err_set(e, ERR_DATA, "DKIM: more than "
-				    "%d header fields to sign",
-				    DKIM_MAX_SIGNED);
 			dm->sel[dm->nsel++] = (long)(i - 1);
 			cnt++;
 		}

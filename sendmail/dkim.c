@@ -155,6 +155,12 @@ body_eol(struct dkim_body *b)
 		b->empty++;
 }
 
+/* 0x80 in each octet of w equal to c (and maybe some above one that is). */
+#define EQ8(w, c)	((((w) ^ (0x0101010101010101ULL * (c))) - \
+			    0x0101010101010101ULL) & \
+			    ~((w) ^ (0x0101010101010101ULL * (c))) & \
+			    0x8080808080808080ULL)
+
 /*
  * The longest run from p that canonicalization leaves as it is, given
  * that p[0] is content: for simple, up to a CR; for relaxed, also up to a
@@ -164,7 +170,7 @@ static size_t
 body_run(const struct dkim_body *b, const char *p, size_t n)
 {
 	const char	*cr;
-	uint64_t	 w;
+	uint64_t	 w, sp, tc, nx;
 	size_t		 j;
 	unsigned char	 c, d;
 
@@ -174,13 +180,21 @@ body_run(const struct dkim_body *b, const char *p, size_t n)
 	}
 	for (j = 1; j < n; j++) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		/* Eight octets at a time while none is at or below ' '. */
-		while (j + 8 <= n) {
+		/*
+		 * Eight octets at a time while none needs a look: a tab, a
+		 * CR, or a space before a blank or CR.  The masks may flag
+		 * too much (above a true match), never too little, so the
+		 * first flag is at or before the first octet to look at.
+		 */
+		while (j + 9 <= n) {
 			memcpy(&w, p + j, 8);
-			w = (w - 0x2121212121212121ULL) & ~w &
-			    0x8080808080808080ULL;
+			sp = EQ8(w, 0x20);
+			tc = EQ8(w, 0x09) | EQ8(w, 0x0d);
+			d = (unsigned char)p[j + 8];
+			nx = ((sp | tc) >> 8) | (d == ' ' || d == '\t' ||
+			    d == '\r' ? 0x8000000000000000ULL : 0);
+			w = tc | (sp & nx);
 			if (w != 0) {
-				/* The lowest flag is exact (little endian). */
 				j += (size_t)__builtin_ctzll(w) / 8;
 				break;
 			}

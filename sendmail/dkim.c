@@ -1081,6 +1081,36 @@ trim(const char *s, size_t *n)
 	return s;
 }
 
+/* One tag=value of a key record; -1 when the record is malformed. */
+static int
+keyrec_tag(const char *tag, size_t tn, const char *val, size_t vn,
+    size_t idx, const char **k, unsigned char *key, size_t keylen,
+    size_t *keyn, int *have_p)
+{
+	if (tn != 1)
+		return 0;	/* h=, n=, s=, t= and unknown tags */
+	switch (tag[0]) {
+	case 'v':
+		return idx == 0 && vn == 5 && memcmp(val, "DKIM1", 5) == 0 ?
+		    0 : -1;
+	case 'k':
+		if (vn == 3 && memcmp(val, "rsa", 3) == 0)
+			*k = "rsa";
+		else if (vn == 7 && memcmp(val, "ed25519", 7) == 0)
+			*k = "ed25519";
+		else
+			*k = "other";
+		return 0;
+	case 'p':
+		if (*have_p || b64_decode(val, vn, key, keylen, keyn) == -1)
+			return -1;
+		*have_p = 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 int
 dkim_parse_keyrec(const char *txt, size_t n, const char **k,
     unsigned char *key, size_t keylen, size_t *keyn)
@@ -1107,25 +1137,9 @@ dkim_parse_keyrec(const char *txt, size_t n, const char **k,
 		} else {
 			vn = (size_t)(semi - eq - 1);
 			val = trim(eq + 1, &vn);
-			if (tn == 1 && tag[0] == 'v') {
-				if (idx != 0 || vn != 5 ||
-				    memcmp(val, "DKIM1", 5) != 0)
-					return -1;
-			} else if (tn == 1 && tag[0] == 'k') {
-				if (vn == 3 && memcmp(val, "rsa", 3) == 0)
-					*k = "rsa";
-				else if (vn == 7 &&
-				    memcmp(val, "ed25519", 7) == 0)
-					*k = "ed25519";
-				else
-					*k = "other";
-			} else if (tn == 1 && tag[0] == 'p') {
-				if (have_p || b64_decode(val, vn, key, keylen,
-				    keyn) == -1)
-					return -1;
-				have_p = 1;
-			}
-			idx++;
+			if (keyrec_tag(tag, tn, val, vn, idx++, k, key, keylen,
+			    keyn, &have_p) == -1)
+				return -1;
 		}
 		p = semi < end ? semi + 1 : end;
 	}

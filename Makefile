@@ -34,7 +34,7 @@ HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 ALL_CFLAGS = $(CSTD) $(WARN) $(HARDEN) $(CFLAGS) \
 	     -DSYSCONFDIR='"$(SYSCONFDIR)"' -DPOSTERN_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
-LIBS	= -lssl -lcrypto -linih
+LIBS	= -lssl -lcrypto -linih -lresolv
 
 VERSION	= 0.1.0
 
@@ -75,6 +75,8 @@ sendmail/postern: sendmail/main.o sendmail/libpostern.a
 sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(FLAGS_FILE)
 	$(CC) $(ALL_CFLAGS) -Isendmail $(ALL_LDFLAGS) -o $@ $< sendmail/libpostern.a $(LIBS) -lcmocka
 
+sendmail/tests/test_dkim: sendmail/tests/test_dkim_kat.inc
+
 unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; ./$$t; done
 
@@ -114,12 +116,18 @@ fuzz: $(FUZZERS)
 #                         auth.c: a false positive; the "p != NULL" of the
 #                         loop condition only guards the first pass (a NULL
 #                         list), p = q afterwards is never NULL.
+#   oppositeInnerCondition in dkim.c: body_run()'s "j >= n" after the
+#                         eight-octets-at-a-time scan is dead by
+#                         construction, a bound kept on purpose in case
+#                         the scan changes (or is compiled out on a
+#                         big-endian host).
 CPPCHECK_FLAGS = --std=c11 --enable=warning,portability,performance \
 	--error-exitcode=1 --inline-suppr -q -D_GNU_SOURCE \
 	-DSYSCONFDIR='"/etc"' -Isendmail \
 	--suppress=missingIncludeSystem \
 	--suppress=nullPointerRedundantCheck:sendmail/auth.c \
-	--suppress=nullPointerArithmeticRedundantCheck:sendmail/auth.c
+	--suppress=nullPointerArithmeticRedundantCheck:sendmail/auth.c \
+	--suppress=oppositeInnerCondition:sendmail/dkim.c
 
 # clang-tidy (package clang-tidy): the static analyzer's checks, without
 # the C11 Annex K advice (memset_s and friends, which glibc lacks).  Not part

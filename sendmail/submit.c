@@ -28,6 +28,13 @@ submit_open_queue(const struct submit_params *p, struct queue **qp,
 {
 	if (p->queue_dir == NULL)
 		return err_set(e, ERR_CONFIG, "[queue] dir is not set");
+	/*
+	 * harden (issue 11): a user's set-gid run makes no queue directory;
+	 * it would be the user's, who could then chmod it shut for everyone.
+	 * The package (or root's first run) makes them root:postern 2770.
+	 */
+	if (p->qp.own_only)
+		create = 0;
 	return queue_open(qp, p->queue_dir, create, e);
 }
 

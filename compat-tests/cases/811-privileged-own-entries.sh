@@ -11,7 +11,9 @@
 # command: alice queues a message during an outage; bob runs -q -v with the
 #          smarthost back; then bob queues his own message and runs -q
 #          against the silent listener, and is SIGSTOPped while it waits
-# expect:  alice's run does not create the (missing) log file; once
+# expect:  alice's run creates neither a missing queue subdirectory (it
+#          exits 73 then: the queue cannot keep the message) nor the
+#          (missing) log file; once
 #          root:postern 0660 it gets every caller's lines;
 #          bob's -q -v sends nothing of alice's (no delivery, no MAIL FROM in
 #          his transcript, alice's entry untouched) -- so bob cannot make it
@@ -78,6 +80,15 @@ bob() { setpriv --reuid=60812 --regid=60812 --clear-groups "$@"; }
 
 # --- alice's message waits in the shared queue
 sys_conf "$down"
+# A missing subdirectory is not made by a user's run: she would own it
+# (and could chmod it shut for everyone).  The package makes them.
+# Without it the queue cannot keep the message: 73, nothing promised.
+rmdir "$spool/failed"
+make_msg alice-rcpt@example.org m811-alice | expect_exit 73 alice "$bin" -t -i
+expect_stderr_line 'incomplete'
+[ ! -e "$spool/failed" ] ||
+    fail "alice's run created failed/: $(stat -c '%U:%G %a' "$spool/failed")"
+install -d -o root -g postern -m 2770 "$spool/failed"
 make_msg alice-rcpt@example.org m811-alice | expect_exit 0 alice "$bin" -t -i
 expect_stderr_line '^postern: queued \(.+\); id [0-9A-F]{24}$'
 aid=$(sed -n 's/.*; id \([0-9A-F]*\)$/\1/p' "$CMD_ERR")

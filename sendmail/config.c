@@ -72,6 +72,8 @@ enum key {
 	K_FROM, K_DOMAIN, K_FROM_HEADER, K_ALLOW_FROM_OVERRIDE, K_ALIASES_FILE,
 	K_DIR, K_DELIVERY, K_ENABLED, K_RETRY, K_RETRY_MAX, K_LIFETIME,
 	K_SYSLOG, K_FILE,
+	/* TLS session cache */
+	K_TLS_SESSION_CACHE,
 	K_COUNT
 };
 
@@ -111,6 +113,8 @@ static const struct keydef keys[K_COUNT] = {
 	[K_LIFETIME] =		{ SECT_QUEUE, "lifetime", 0 },
 	[K_SYSLOG] =		{ SECT_LOG, "syslog", 0 },
 	[K_FILE] =		{ SECT_LOG, "file", 0 },
+	/* TLS session cache */
+	[K_TLS_SESSION_CACHE] =	{ SECT_SMARTHOST, "tls_session_cache", 0 },
 };
 
 static const struct {
@@ -555,6 +559,8 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return 0;
 	case K_TLS_VERIFY:
 		return set_bool(x, k, v, &c->tls_verify);
+	case K_TLS_SESSION_CACHE:
+		return set_bool(x, k, v, &c->tls_session_cache);
 	case K_TLS_CA_FILE:
 		return set_path(x, k, v, &c->tls_ca_file);
 	case K_TLS_FINGERPRINT:
@@ -1008,6 +1014,7 @@ config_defaults(struct config *c)
 	c->tls = CONFIG_TLS_STARTTLS;
 	c->tls_verify = 1;
 	c->tls_min_version = 12;
+	c->tls_session_cache = 1;
 	c->auth_auto = 1;
 	c->auth_mechs = AUTH_MECH_ALL;
 	c->timeout = 60;

@@ -81,6 +81,9 @@ struct config {
 						   a name or "[addr]" literal */
 	unsigned		 timeout;	/* seconds */
 
+	/* [smarthost] TLS session cache (tls_cache.h) */
+	int			 tls_session_cache; /* 1: resume sessions */
+
 	/* [sender] */
 	char			*from;		/* with %u and %h unexpanded;
 						   NULL: not set */

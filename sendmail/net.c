@@ -38,6 +38,8 @@ struct conn {
 	struct buf		 wbuf;
 	char			 peer[300];
 	struct sockaddr_storage	 addr;
+	struct tls_params	 tlsp;		/* borrowed by c->tls */
+	char			 tlsdir[4096];
 };
 
 long long
@@ -231,7 +233,8 @@ net_starttls(struct conn *c, const struct config *cfg, const char *host,
 	if (net_has_buffered(c))
 		return err_set(e, ERR_TEMP, "server sent data after its "
 		    "STARTTLS reply (possible injection); refusing");
-	return tls_start(&c->tls, c->fd, cfg, host, deadline_of(c), e);
+	tls_params_from_config(&c->tlsp, cfg, c->tlsdir, sizeof(c->tlsdir));
+	return tls_start(&c->tls, c->fd, &c->tlsp, host, deadline_of(c), e);
 }
 
 struct tls *

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "tls_cache.h"
 
 #define MAGIC		"POSTERN-TLS-SESSION 1\n"
@@ -197,23 +198,6 @@ out:
 	return rc;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Create dir when missing, with the queue's mode and set-gid bit. */
 static int
 make_dir(const char *dir)
@@ -246,6 +230,7 @@ tls_cache_store(const char *dir, const char *host, unsigned port,
 {
 	char		 path[4096], tmp[4200];
 	struct buf	 b;
+	struct err	 e;
 	int		 fd = -1, dfd = -1, rc = -1;
 
 	buf_init(&b, TLS_CACHE_FILE_MAX);
@@ -261,7 +246,7 @@ tls_cache_store(const char *dir, const char *host, unsigned port,
 	    O_CLOEXEC, CACHE_FILE_MODE)) == -1)
 		goto out;
 	if (fchmod(fd, CACHE_FILE_MODE) == -1 ||
-	    write_all(fd, b.data, b.len) == -1 || fsync(fd) == -1) {
+	    io_write_all(fd, b.data, b.len, -1, &e) == -1 || fsync(fd) == -1) {
 		(void)unlink(tmp);
 		goto out;
 	}

@@ -75,7 +75,7 @@ auth_mech_parse(const char *name, size_t len)
 }
 
 unsigned
-auth_choose(const char *list, unsigned allowed, int auto_mode)
+auth_choose(const char *list, unsigned allowed, int auto_mode, int over_tls)
 {
 	unsigned	offered = 0, bit;
 	const char	*p = list, *q;
@@ -92,6 +92,9 @@ auth_choose(const char *list, unsigned allowed, int auto_mode)
 	}
 	if (auto_mode)	/* OAuth needs a token: only when asked for */
 		allowed &= ~(AUTH_MECH_XOAUTH2 | AUTH_MECH_OAUTHBEARER);
+	/* auth.h says why PLAIN goes first over verified TLS. */
+	if (auto_mode && over_tls && (offered & allowed & AUTH_MECH_PLAIN))
+		return AUTH_MECH_PLAIN;
 	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
 		if ((offered & allowed & mechs[i].bit) != 0)
 			return mechs[i].bit;

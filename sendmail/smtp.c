@@ -323,7 +323,9 @@ authenticate(struct smtp_session *s, const char *secret, struct err *e)
 	if (s->info.ext_auth[0] == '\0')
 		return err_set(e, ERR_TEMP, "%s does not offer AUTH",
 		    s->host);
-	mech = auth_choose(s->info.ext_auth, c->auth_mechs, c->auth_auto);
+	/* AUTH only follows verified TLS or tls = none to loopback. */
+	mech = auth_choose(s->info.ext_auth, c->auth_mechs, c->auth_auto,
+	    net_tls(s->conn) != NULL);
 	if (mech == 0)
 		return err_set(e, ERR_TEMP, "%s offers no allowed AUTH "
 		    "mechanism (it offers: %s)", s->host, s->info.ext_auth);

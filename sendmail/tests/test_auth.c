@@ -132,16 +132,28 @@ test_choose(void **state)
 	    AUTH_MECH_OAUTHBEARER;
 
 	(void)state;
-	assert_int_equal(auth_choose("PLAIN LOGIN SCRAM-SHA-256", all, 1),
+	/* Without TLS (loopback): SCRAM first. */
+	assert_int_equal(auth_choose("PLAIN LOGIN SCRAM-SHA-256", all, 1, 0),
 	    AUTH_MECH_SCRAM_SHA_256);
-	assert_int_equal(auth_choose("LOGIN PLAIN", all, 1), AUTH_MECH_PLAIN);
-	assert_int_equal(auth_choose("login", all, 1), AUTH_MECH_LOGIN);
-	assert_int_equal(auth_choose("XOAUTH2", all, 1), 0);
-	assert_int_equal(auth_choose("XOAUTH2", AUTH_MECH_XOAUTH2, 0),
+	/* auto over verified TLS: PLAIN first, then the fixed order. */
+	assert_int_equal(auth_choose("PLAIN LOGIN SCRAM-SHA-256", all, 1, 1),
+	    AUTH_MECH_PLAIN);
+	assert_int_equal(auth_choose("LOGIN SCRAM-SHA-256", all, 1, 1),
+	    AUTH_MECH_SCRAM_SHA_256);
+	/* An explicit list keeps the fixed order, TLS or not. */
+	assert_int_equal(auth_choose("PLAIN SCRAM-SHA-256",
+	    AUTH_MECH_PLAIN | AUTH_MECH_SCRAM_SHA_256, 0, 1),
+	    AUTH_MECH_SCRAM_SHA_256);
+	assert_int_equal(auth_choose("SCRAM-SHA-256 PLAIN", AUTH_MECH_SCRAM_SHA_256,
+	    1, 1), AUTH_MECH_SCRAM_SHA_256);
+	assert_int_equal(auth_choose("LOGIN PLAIN", all, 1, 0), AUTH_MECH_PLAIN);
+	assert_int_equal(auth_choose("login", all, 1, 1), AUTH_MECH_LOGIN);
+	assert_int_equal(auth_choose("XOAUTH2", all, 1, 1), 0);
+	assert_int_equal(auth_choose("XOAUTH2", AUTH_MECH_XOAUTH2, 0, 1),
 	    AUTH_MECH_XOAUTH2);
-	assert_int_equal(auth_choose("GSSAPI NTLM", all, 1), 0);
-	assert_int_equal(auth_choose("PLAIN", AUTH_MECH_LOGIN, 0), 0);
-	assert_int_equal(auth_choose("", all, 1), 0);
+	assert_int_equal(auth_choose("GSSAPI NTLM", all, 1, 1), 0);
+	assert_int_equal(auth_choose("PLAIN", AUTH_MECH_LOGIN, 0, 1), 0);
+	assert_int_equal(auth_choose("", all, 1, 1), 0);
 }
 
 static void

@@ -959,6 +959,10 @@ config_finish(struct ctx *x)
 		x->lineno = x->key_line[K_TLS_VERIFY];
 		return ctx_fail(x, "tls_verify = no requires tls_fingerprint");
 	}
+	/* A pin is enough (SPEC 0.2): a pin and no tls_verify line means
+	 * the pin alone is the check; tls_verify = yes adds chain and name. */
+	if (c->tls_fingerprint != NULL && x->key_line[K_TLS_VERIFY] == 0)
+		c->tls_verify = 0;
 	for (i = 0; i < sizeof(sk) / sizeof(sk[0]); i++) {
 		k = sk[i];
 		if ((k == K_PASSWORD && c->password != NULL) ||

@@ -61,6 +61,7 @@ struct tls {
 	const char		*host;		/* borrowed, for the cache */
 	const char		*lazy_file;	/* trust file not yet loaded */
 	char			 lazy_err[256];	/* loading it failed */
+	char			 self_fp[128];	/* a self-signed leaf's pin */
 	unsigned char		 bind[TLS_CACHE_BIND_LEN];
 	int			 bound;		/* bind is valid */
 	int			 verified;	/* every check passed */
@@ -291,6 +292,8 @@ verify_chain(X509_STORE_CTX *xs, void *arg)
 {
 	struct tls	*t = arg;
 	const char	*file = t->lazy_file;
+	X509		*leaf;
+	int		 rc;
 
 	if (!t->p->verify) {
 		/* Pin only: the chain is not looked at (SSL_VERIFY_NONE). */
@@ -306,7 +309,11 @@ verify_chain(X509_STORE_CTX *xs, void *arg)
 			return 0;
 		}
 	}
-	return X509_verify_cert(xs);
+	if ((rc = X509_verify_cert(xs)) <= 0 && X509_STORE_CTX_get_error(xs) ==
+	    X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT &&
+	    (leaf = X509_STORE_CTX_get0_cert(xs)) != NULL)
+		(void)cert_fingerprint(leaf, t->self_fp, sizeof(t->self_fp));
+	return rc;
 }
 
 static int
@@ -652,6 +659,11 @@ tls_start(struct tls **tp, int fd, const struct tls_params *p,
 		if (t->lazy_err[0] != '\0')
 			err_set(e, ERR_CONFIG, "%s: %s", p->ca_file ?
 			    p->ca_file : "system trust store", t->lazy_err);
+		else if (vr != X509_V_OK && p->verify && t->self_fp[0] != '\0')
+			err_set(e, ERR_TEMP, "TLS: certificate of %s not "
+			    "trusted: %s (if it is the server's own certificate, "
+			    "pin it: tls_fingerprint = %s)", host,
+			    X509_verify_cert_error_string(vr), t->self_fp);
 		else if (vr != X509_V_OK && p->verify)
 			err_set(e, ERR_TEMP, "TLS: certificate of %s not "
 			    "trusted: %s", host,

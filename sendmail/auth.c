@@ -29,6 +29,7 @@ static const struct {
 	const char	*name;
 } mechs[] = {
 	{ AUTH_MECH_SCRAM_SHA_256,	"SCRAM-SHA-256" },
+	{ AUTH_MECH_SCRAM_SHA_1,	"SCRAM-SHA-1" },
 	{ AUTH_MECH_PLAIN,		"PLAIN" },
 	{ AUTH_MECH_LOGIN,		"LOGIN" },
 	{ AUTH_MECH_CRAM_MD5,		"CRAM-MD5" },
@@ -48,7 +49,8 @@ struct sasl {
 	char		 cnonce[65];
 	size_t		 cnonce_len;
 	struct buf	 client_first_bare;
-	unsigned char	 server_sig[SHA256_DIGEST_LENGTH];
+	unsigned char	 server_sig[EVP_MAX_MD_SIZE];
+	size_t		 server_sig_len;
 };
 
 const char *
@@ -280,12 +282,15 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 {
 	const char	*msg = (const char *)ch, *nonce, *salt64, *iter;
 	size_t		 nlen, slen, ilen, i;
-	unsigned char	 salted[SHA256_DIGEST_LENGTH];
-	unsigned char	 ckey[SHA256_DIGEST_LENGTH], skey[SHA256_DIGEST_LENGTH];
-	unsigned char	 stored[SHA256_DIGEST_LENGTH];
-	unsigned char	 csig[SHA256_DIGEST_LENGTH];
-	unsigned char	 proof[SHA256_DIGEST_LENGTH];
+	const EVP_MD	*md = s->mech == AUTH_MECH_SCRAM_SHA_1 ? EVP_sha1() :
+			    EVP_sha256();
+	unsigned char	 salted[EVP_MAX_MD_SIZE];
+	unsigned char	 ckey[EVP_MAX_MD_SIZE], skey[EVP_MAX_MD_SIZE];
+	unsigned char	 stored[EVP_MAX_MD_SIZE];
+	unsigned char	 csig[EVP_MAX_MD_SIZE];
+	unsigned char	 proof[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen;
+	size_t		 dlen = (size_t)EVP_MD_get_size(md);
 	struct buf	 salt, authmsg, tmp;
 	char		 num[16];
 	long		 iters;
@@ -315,15 +320,15 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 		goto out;
 	if (PKCS5_PBKDF2_HMAC(s->secret, (int)strlen(s->secret),
 	    (unsigned char *)salt.data, (int)salt.len, (int)iters,
-	    EVP_sha256(), sizeof(salted), salted) != 1) {
+	    md, (int)dlen, salted) != 1) {
 		err_set(e, ERR_SOFTWARE, "SCRAM: PBKDF2 failed");
 		goto out;
 	}
-	HMAC(EVP_sha256(), salted, sizeof(salted),
-	    (const unsigned char *)"Client Key", 10, ckey, &mdlen);
-	HMAC(EVP_sha256(), salted, sizeof(salted),
-	    (const unsigned char *)"Server Key", 10, skey, &mdlen);
-	SHA256(ckey, sizeof(ckey), stored);
+	HMAC(md, salted, (int)dlen, (const unsigned char *)"Client Key", 10,
+	    ckey, &mdlen);
+	HMAC(md, salted, (int)dlen, (const unsigned char *)"Server Key", 10,
+	    skey, &mdlen);
+	EVP_Digest(ckey, dlen, stored, &mdlen, md, NULL);
 	/* client-final-without-proof = "c=biws,r=" nonce */
 	if (buf_add(&authmsg, s->client_first_bare.data,
 	    s->client_first_bare.len) == -1 ||
@@ -334,14 +339,14 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 		err_set(e, ERR_TEMP, "SCRAM: message too long");
 		goto out;
 	}
-	HMAC(EVP_sha256(), stored, sizeof(stored),
-	    (unsigned char *)authmsg.data, authmsg.len, csig, &mdlen);
-	HMAC(EVP_sha256(), skey, sizeof(skey),
-	    (unsigned char *)authmsg.data, authmsg.len, s->server_sig,
-	    &mdlen);
-	for (i = 0; i < sizeof(proof); i++)
+	HMAC(md, stored, (int)dlen, (unsigned char *)authmsg.data,
+	    authmsg.len, csig, &mdlen);
+	HMAC(md, skey, (int)dlen, (unsigned char *)authmsg.data, authmsg.len,
+	    s->server_sig, &mdlen);
+	s->server_sig_len = dlen;
+	for (i = 0; i < dlen; i++)
 		proof[i] = ckey[i] ^ csig[i];
-	if (auth_b64_encode(proof, sizeof(proof), &tmp) == -1 ||
+	if (auth_b64_encode(proof, dlen, &tmp) == -1 ||
 	    buf_adds(out, "c=biws,r=") == -1 ||
 	    buf_add(out, nonce, nlen) == -1 ||
 	    buf_adds(out, ",p=") == -1 ||
@@ -377,7 +382,7 @@ scram_verify(struct sasl *s, const unsigned char *ch, size_t len,
 		return err_set(e, ERR_TEMP, "SCRAM: server refused the proof");
 	buf_init(&sig, 256);
 	ok = auth_b64_decode(v, vlen, &sig, e) == 0 &&
-	    sig.len == sizeof(s->server_sig) &&
+	    sig.len == s->server_sig_len && sig.len > 0 &&
 	    CRYPTO_memcmp(sig.data, s->server_sig, sig.len) == 0;
 	buf_free(&sig);
 	if (!ok)
@@ -460,6 +465,7 @@ sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
 			return err_set(e, ERR_CONFIG, "token too long");
 		return 0;
 	case AUTH_MECH_SCRAM_SHA_256:
+	case AUTH_MECH_SCRAM_SHA_1:
 		if (s->state == S_START) {
 			s->state = S_STEP1;
 			return scram_first(s, out, e);

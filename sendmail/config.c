@@ -122,6 +122,7 @@ static const struct {
 	unsigned	 bit;
 } mechs[] = {
 	{ "scram-sha-256",	AUTH_MECH_SCRAM_SHA_256 },
+	{ "scram-sha-1",	AUTH_MECH_SCRAM_SHA_1 },
 	{ "plain",		AUTH_MECH_PLAIN },
 	{ "login",		AUTH_MECH_LOGIN },
 	{ "cram-md5",		AUTH_MECH_CRAM_MD5 },
@@ -488,8 +489,9 @@ set_auth(struct ctx *x, const char *v)
 				break;
 		if (i == sizeof(mechs) / sizeof(mechs[0]))
 			return bad(x, K_AUTH, v, "unknown mechanism "
-			    "(auto, none, or a list of scram-sha-256 plain "
-			    "login cram-md5 xoauth2 oauthbearer)");
+			    "(auto, none, or a list of scram-sha-256 "
+			    "scram-sha-1 plain login cram-md5 xoauth2 "
+			    "oauthbearer)");
 		bits |= mechs[i].bit;
 		p += n;
 	}

@@ -149,8 +149,8 @@ static const struct tcase cases[] = {
 	    "1.3" },
 	{ "bad auth", HOST "auth = plain gssapi\n", 0, 0, 0,
 	    "t.ini:3: bad value for auth 'plain gssapi': unknown mechanism "
-	    "(auto, none, or a list of scram-sha-256 plain login cram-md5 "
-	    "xoauth2 oauthbearer)" },
+	    "(auto, none, or a list of scram-sha-256 scram-sha-1 plain login "
+	    "cram-md5 xoauth2 oauthbearer)" },
 	{ "bad syslog", HOST "[log]\nsyslog = mial\n", 0, 0, 0,
 	    "t.ini:4: bad value for syslog 'mial': expected a syslog facility "
 	    "or no" },

@@ -392,14 +392,14 @@ scram_verify(struct sasl *s, const unsigned char *ch, size_t len,
 	return 0;
 }
 
-int
-sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
+/* PLAIN, LOGIN and CRAM-MD5: the password (or its HMAC) in clear. */
+static int
+step_password(struct sasl *s, const unsigned char *ch, size_t len,
     struct buf *out, struct err *e)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen, i;
 
-	buf_reset(out);
 	switch (s->mech) {
 	case AUTH_MECH_PLAIN:
 		if (s->state != S_START)
@@ -438,6 +438,15 @@ sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
 		for (i = 0; i < mdlen; i++)
 			buf_printf(out, "%02x", md[i]);
 		return 0;
+	}
+	return err_set(e, ERR_SOFTWARE, "unknown SASL mechanism");
+}
+
+/* XOAUTH2 and OAUTHBEARER: a bearer token. */
+static int
+step_oauth(struct sasl *s, struct buf *out, struct err *e)
+{
+	switch (s->mech) {
 	case AUTH_MECH_XOAUTH2:
 		if (s->state != S_START) {
 			/* An error challenge: answer empty, then 5xx comes. */
@@ -464,21 +473,45 @@ sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
 		    s->secret) == -1)
 			return err_set(e, ERR_CONFIG, "token too long");
 		return 0;
+	}
+	return err_set(e, ERR_SOFTWARE, "unknown SASL mechanism");
+}
+
+static int
+step_scram(struct sasl *s, const unsigned char *ch, size_t len,
+    struct buf *out, struct err *e)
+{
+	if (s->state == S_START) {
+		s->state = S_STEP1;
+		return scram_first(s, out, e);
+	}
+	if (s->state == S_STEP1) {
+		s->state = S_STEP2;
+		return scram_final(s, ch, len, out, e);
+	}
+	if (s->state == S_STEP2) {
+		s->state = S_DONE;
+		return scram_verify(s, ch, len, e);
+	}
+	return err_set(e, ERR_TEMP, "SCRAM: unexpected challenge");
+}
+
+int
+sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
+    struct buf *out, struct err *e)
+{
+	buf_reset(out);
+	switch (s->mech) {
+	case AUTH_MECH_PLAIN:
+	case AUTH_MECH_LOGIN:
+	case AUTH_MECH_CRAM_MD5:
+		return step_password(s, ch, len, out, e);
+	case AUTH_MECH_XOAUTH2:
+	case AUTH_MECH_OAUTHBEARER:
+		return step_oauth(s, out, e);
 	case AUTH_MECH_SCRAM_SHA_256:
 	case AUTH_MECH_SCRAM_SHA_1:
-		if (s->state == S_START) {
-			s->state = S_STEP1;
-			return scram_first(s, out, e);
-		}
-		if (s->state == S_STEP1) {
-			s->state = S_STEP2;
-			return scram_final(s, ch, len, out, e);
-		}
-		if (s->state == S_STEP2) {
-			s->state = S_DONE;
-			return scram_verify(s, ch, len, e);
-		}
-		return err_set(e, ERR_TEMP, "SCRAM: unexpected challenge");
+		return step_scram(s, ch, len, out, e);
 	}
 	return err_set(e, ERR_SOFTWARE, "unknown SASL mechanism");
 }

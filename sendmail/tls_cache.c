@@ -6,8 +6,8 @@
  * accepts one exact framing with bounded numbers and compares the binding
  * in constant time (not that it is secret, but it costs nothing).  Files
  * are replaced by rename, never rewritten in place, so a reader sees the
- * old or the new file, never a mix; a crash leaves at most a tmp file that
- * the next store replaces (its name is fixed per host and port).
+ * old or the new file, never a mix; a crash leaves at most a tmp file
+ * (named after host, port and pid).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -235,12 +235,14 @@ tls_cache_store(const char *dir, const char *host, unsigned port,
 
 	buf_init(&b, TLS_CACHE_FILE_MAX);
 	if (tls_cache_path(path, sizeof(path), dir, host, port) == -1 ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
+	    (long)getpid()) >= sizeof(tmp) ||
 	    tls_cache_format(&b, bind, expiry, data, len) == -1 ||
 	    make_dir(dir) == -1)
 		goto out;
-	/* A leftover tmp file from a crash (or a concurrent writer, whose
-	 * rename then fails harmlessly) is replaced. */
+	/* The tmp name is this process's own, so concurrent writers never
+	 * share one; a leftover of a crashed process with the same pid is
+	 * replaced.  The last rename wins, and every rename is whole. */
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, CACHE_FILE_MODE)) == -1)

@@ -38,8 +38,6 @@ struct conn {
 	struct buf		 wbuf;
 	char			 peer[300];
 	struct sockaddr_storage	 addr;
-	struct tls_params	 tlsp;		/* borrowed by c->tls */
-	char			 tlsdir[4096];
 };
 
 long long
@@ -230,11 +228,14 @@ int
 net_starttls(struct conn *c, const struct config *cfg, const char *host,
     struct err *e)
 {
+	struct tls_params	tp;
+	char			dir[4096];
+
 	if (net_has_buffered(c))
 		return err_set(e, ERR_TEMP, "server sent data after its "
 		    "STARTTLS reply (possible injection); refusing");
-	tls_params_from_config(&c->tlsp, cfg, c->tlsdir, sizeof(c->tlsdir));
-	return tls_start(&c->tls, c->fd, &c->tlsp, host, deadline_of(c), e);
+	tls_params_from_config(&tp, cfg, dir, sizeof(dir));
+	return tls_start(&c->tls, c->fd, &tp, host, deadline_of(c), e);
 }
 
 struct tls *

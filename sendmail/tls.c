@@ -57,8 +57,10 @@ struct tls {
 	SSL_CTX			*ctx;
 	SSL			*ssl;
 	int			 fd;
-	const struct tls_params	*p;
-	const char		*host;		/* borrowed, for the cache */
+	const struct tls_params	*p;		/* &params */
+	struct tls_params	 params;	/* the caller's, copied */
+	char			*cache_dir;	/* owned copy */
+	char			*host;		/* owned copy, for the cache */
 	const char		*lazy_file;	/* trust file not yet loaded */
 	char			 lazy_err[256];	/* loading it failed */
 	char			 self_fp[128];	/* a self-signed leaf's pin */
@@ -625,6 +627,8 @@ tls_free(struct tls *t)
 		SSL_free(t->ssl);
 	if (t->ctx != NULL)
 		SSL_CTX_free(t->ctx);
+	free(t->host);
+	free(t->cache_dir);
 	free(t);
 }
 
@@ -639,8 +643,14 @@ tls_start(struct tls **tp, int fd, const struct tls_params *p,
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	t->fd = fd;
-	t->p = p;
-	t->host = host;
+	t->params = *p;
+	t->p = &t->params;
+	if ((t->host = strdup(host)) == NULL || (p->cache_dir != NULL &&
+	    (t->cache_dir = strdup(p->cache_dir)) == NULL)) {
+		err_set(e, ERR_SOFTWARE, "out of memory");
+		goto fail;
+	}
+	t->params.cache_dir = t->cache_dir;
 	if (setup_ctx(t, e) == -1)
 		goto fail;
 	if ((t->ssl = SSL_new(t->ctx)) == NULL || !SSL_set_fd(t->ssl, fd) ||
@@ -671,8 +681,8 @@ tls_start(struct tls **tp, int fd, const struct tls_params *p,
 		goto fail;
 	}
 	if (check_peer(t, host, e) == -1) {
-		if (SSL_session_reused(t->ssl))
-			tls_cache_forget(p->cache_dir, host, p->port);
+		if (SSL_session_reused(t->ssl) && t->p->cache_dir != NULL)
+			tls_cache_forget(t->p->cache_dir, host, p->port);
 		goto fail;
 	}
 	t->verified = 1;
@@ -713,11 +723,10 @@ tls_close(struct tls *t)
 {
 	if (t == NULL)
 		return;
-	/* One try at close_notify; the socket is non-blocking. */
+	/* One try at close_notify; the socket is non-blocking.  A session
+	 * ticket read meanwhile may still be stored (new_session). */
 	SSL_shutdown(t->ssl);
-	SSL_free(t->ssl);
-	SSL_CTX_free(t->ctx);
-	free(t);
+	tls_free(t);
 }
 
 static void

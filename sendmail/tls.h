@@ -21,8 +21,7 @@ struct tls;
 /*
  * What tls_start() checks and how; built from the configuration by
  * tls_params_from_config() (tls_conf.c, the one place that reads struct
- * config for this module).  Strings are borrowed: they must outlive every
- * session started with the params.
+ * config for this module).
  */
 struct tls_params {
 	const char	*ca_file;	/* PEM trust anchors; NULL: the system
@@ -45,8 +44,9 @@ void	tls_params_from_config(struct tls_params *p, const struct config *c,
 
 /*
  * fd must be non-blocking; deadline is a clock_now_ms() time after which
- * the handshake fails with ERR_TEMP.  host is the configured name; it and
- * p are borrowed until tls_close().
+ * the handshake fails with ERR_TEMP.  host is the configured name.  *p
+ * and host are copied (p may be on the caller's stack); the strings *p
+ * points to other than cache_dir are borrowed until tls_close().
  *
  * With p->cache_dir set, a cached TLS 1.3 session for host:port made under
  * the same settings is offered; the server may resume it.  A resumed

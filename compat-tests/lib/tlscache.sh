@@ -1,23 +1,30 @@
 # compat-tests/lib/tlscache.sh -- helpers for the TLS session cache cases
 # (62x), sourced by the case after common.sh.
 #
-# The Postfix starttls listener logs at smtpd_tls_loglevel 1; these cases
-# raise it to 2 for that listener only (master.cf -o), so that smtpd logs
+# The Postfix listeners log at smtpd_tls_loglevel 1; these cases raise it
+# to 2 for the starttls and wrongname listeners only (master.cf -o), so
+# that smtpd logs
 # "Issuing session ticket" after a full handshake and "Reusing old
 # session" when a client resumes, and put it back when the case ends,
 # whatever happens.
 
-TC_SERVICE="127.0.0.1:$PORT_STARTTLS/inet"
+TC_SERVICES="127.0.0.1:$PORT_STARTTLS/inet 127.0.0.1:$PORT_WRONGNAME/inet"
 
 tc_restore() {
-	postconf -c "$POSTFIX_CONFIG_DIR" -PX "$TC_SERVICE/smtpd_tls_loglevel" 2>/dev/null || true
+	local s
+	for s in $TC_SERVICES; do
+		postconf -c "$POSTFIX_CONFIG_DIR" -PX "$s/smtpd_tls_loglevel" 2>/dev/null || true
+	done
 	postfix -c "$POSTFIX_CONFIG_DIR" reload >/dev/null 2>&1 || true
 }
 
 tc_setup() {
+	local s
 	need postconf postfix
 	trap tc_restore EXIT
-	postconf -c "$POSTFIX_CONFIG_DIR" -P "$TC_SERVICE/smtpd_tls_loglevel=2"
+	for s in $TC_SERVICES; do
+		postconf -c "$POSTFIX_CONFIG_DIR" -P "$s/smtpd_tls_loglevel=2"
+	done
 	postfix -c "$POSTFIX_CONFIG_DIR" reload >/dev/null 2>&1 ||
 	    fail "postfix reload failed"
 	# Old smtpd processes exit after a reload; give the master a moment.

@@ -20,10 +20,28 @@
  * (never a name from DNS); TLS 1.2 is the floor; SNI is sent except for IP
  * literals (RFC 6066 3), which are matched against IP SANs instead; the
  * subject CN is never consulted and wildcards only match a whole left-most
- * label.  With tls_verify = no the session is accepted only when the
- * certificate matches the pinned SHA-256 fingerprint (config.c guarantees
- * one is set).  In a set-id process OpenSSL itself ignores OPENSSL_CONF and
- * SSL_CERT_FILE; main.c also clears the environment.
+ * label.  With tls_verify = no (or a pin and no tls_verify line) the
+ * session is accepted only when the certificate matches the pinned SHA-256
+ * fingerprint (config.c guarantees one is set).  In a set-id process
+ * OpenSSL itself ignores OPENSSL_CONF, and secure_getenv() hides
+ * SSL_CERT_DIR and SSL_CERT_FILE; main.c also clears the environment.
+ *
+ * The system store is the hashed directory alone when it has c_rehash
+ * links (on Debian, update-ca-certificates writes the links and the bundle
+ * from the same certificates); without links the bundle is loaded, so no
+ * issuer that SSL_CTX_set_default_verify_paths would trust is lost there.
+ *
+ * Session cache: a cached session is offered only under the same binding
+ * (make_binding: host, port and every setting that decides what a full
+ * handshake accepts) and only TLS 1.3 sessions are kept (psk_dhe_ke: a
+ * resumption still runs a fresh key exchange).  A resumed session skips
+ * the certificate exchange, so check_peer() checks again, on the
+ * certificate the session carries, what the handshake would have: the
+ * verify result it was made with, the name or IP, the validity period and
+ * the pin; a session failing any of them is removed from the cache.  Only
+ * a full handshake that passed every check stores a session, never beyond
+ * the earliest notAfter of its verified chain, so at least once per ticket
+ * lifetime the chain is verified in full.
  */
 #include <sys/stat.h>
 #include <sys/types.h>

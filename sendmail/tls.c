@@ -11,7 +11,8 @@
  * resumed session needs none): tls_ca_file in the verify callback, the
  * system store through its hashed directory (c_rehash links), which loads
  * only the issuers a chain names; the error strings (~1.3 M) only when an
- * error is to be printed; and a TLS 1.3 session is resumed from the cache
+ * error is to be printed; no OPENSSL_cleanup at exit (~1.1 M, it only
+ * frees memory); and a TLS 1.3 session is resumed from the cache
  * (tls_cache.h) when the server allows it.  openssl.cnf is still loaded:
  * it may carry the system's crypto policy (Fedora's crypto-policies, a
  * FIPS provider), and skipping it would save only ~0.8 M.
@@ -522,9 +523,14 @@ setup_ctx(struct tls *t, struct err *e)
 	const struct tls_params	*p = t->p;
 	char			 msg[256];
 
-	/* Error strings cost ~1.3 M instructions: load them on error. */
+	/*
+	 * Error strings cost ~1.3 M instructions: load them on error.  The
+	 * atexit OPENSSL_cleanup (~1.1 M) only frees memory the kernel
+	 * reclaims at exit anyway; sessions and keys are freed (and cleared)
+	 * by tls_close() before that.
+	 */
 	OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS |
-	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, NULL);
+	    OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | OPENSSL_INIT_NO_ATEXIT, NULL);
 	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		return err_set(e, ERR_SOFTWARE, "TLS: cannot create context");
 	if (!SSL_CTX_set_min_proto_version(t->ctx,

@@ -81,6 +81,8 @@ struct tls {
 	char			*cache_dir;	/* owned copy */
 	char			*host;		/* owned copy, for the cache */
 	const char		*lazy_file;	/* trust file not yet loaded */
+	const char		*bundle;	/* system bundle, if the hashed
+						   directory misses an issuer */
 	char			 lazy_err[256];	/* loading it failed */
 	char			 self_fp[128];	/* a self-signed leaf's pin */
 	unsigned char		 bind[TLS_CACHE_BIND_LEN];
@@ -282,7 +284,10 @@ system_store(const char **dir, const char **file)
  * The system store without reading it: its hashed directory (each lookup
  * reads only the files of one subject hash).  A directory without
  * c_rehash links means the bundle file is the store: it is loaded, at
- * verification time, as SSL_CTX_set_default_verify_paths would.
+ * verification time, as SSL_CTX_set_default_verify_paths would.  With
+ * links, the bundle is still read when the directory misses an issuer
+ * (verify_bundle), so a CA appended to the bundle by hand, as container
+ * recipes do, is trusted as before.
  */
 static int
 trust_system(struct tls *t, struct err *e)
@@ -298,10 +303,67 @@ trust_system(struct tls *t, struct err *e)
 		    X509_FILETYPE_PEM) != 1)
 			return err_set(e, ERR_CONFIG,
 			    "TLS: no system trust store");
+		t->bundle = file;
 	} else {
 		t->lazy_file = file;
 	}
 	return 0;
+}
+
+/* The errors after which the system bundle may hold the missing anchor. */
+static int
+issuer_missing(int err)
+{
+	return err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	    err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+	    err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN;
+}
+
+/*
+ * The hashed directory missed an issuer: load the bundle into the store
+ * and verify again, as SSL_CTX_set_default_verify_paths would have had it
+ * from the start.  X509_verify_cert cannot run twice on one context, so
+ * the second run gets a fresh one with a copy of every verification
+ * parameter (host, IP, depth, security level, purpose, flags); its
+ * verified chain, or its error, is carried back into xs.  Returns 1 when
+ * that run verified.
+ */
+static int
+verify_bundle(struct tls *t, X509_STORE_CTX *xs)
+{
+	X509_STORE		*store = X509_STORE_CTX_get0_store(xs);
+	X509_STORE_CTX		*x2 = NULL;
+	X509_VERIFY_PARAM	*p2 = NULL;
+	const char		*file = t->bundle;
+	int			 idx = SSL_get_ex_data_X509_STORE_CTX_idx(), ok = 0;
+
+	t->bundle = NULL;
+	if (file == NULL || X509_STORE_load_file(store, file) != 1 ||
+	    (x2 = X509_STORE_CTX_new()) == NULL ||
+	    (p2 = X509_VERIFY_PARAM_new()) == NULL ||
+	    X509_STORE_CTX_init(x2, store, X509_STORE_CTX_get0_cert(xs),
+	    X509_STORE_CTX_get0_untrusted(xs)) != 1 ||
+	    X509_VERIFY_PARAM_set1(p2, X509_STORE_CTX_get0_param(xs)) != 1)
+		goto out;
+	X509_STORE_CTX_set0_param(x2, p2);
+	p2 = NULL;
+	X509_STORE_CTX_set_ex_data(x2, idx, X509_STORE_CTX_get_ex_data(xs, idx));
+	if (X509_verify_cert(x2) == 1 && X509_STORE_CTX_get_error(x2) ==
+	    X509_V_OK) {
+		X509_STORE_CTX_set0_verified_chain(xs,
+		    X509_STORE_CTX_get1_chain(x2));
+		X509_STORE_CTX_set_error(xs, X509_V_OK);
+		ok = 1;
+	} else if (X509_STORE_CTX_get_error(x2) != X509_V_OK) {
+		/* With the bundle the chain got further: its error says more. */
+		X509_STORE_CTX_set_error(xs, X509_STORE_CTX_get_error(x2));
+	}
+out:
+	X509_VERIFY_PARAM_free(p2);
+	X509_STORE_CTX_free(x2);
+	ERR_clear_error();
+	return ok;
 }
 
 /*
@@ -330,7 +392,11 @@ verify_chain(X509_STORE_CTX *xs, void *arg)
 			return 0;
 		}
 	}
-	if ((rc = X509_verify_cert(xs)) <= 0 && X509_STORE_CTX_get_error(xs) ==
+	if ((rc = X509_verify_cert(xs)) <= 0 &&
+	    issuer_missing(X509_STORE_CTX_get_error(xs)) &&
+	    verify_bundle(t, xs))
+		return 1;
+	if (rc <= 0 && X509_STORE_CTX_get_error(xs) ==
 	    X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT &&
 	    (leaf = X509_STORE_CTX_get0_cert(xs)) != NULL)
 		(void)cert_fingerprint(leaf, t->self_fp, sizeof(t->self_fp));

@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "config.h"
+#include "tls.h"
 #include "tls_cache.h"
 
 #define NOW	((time_t)1796000000)
@@ -203,6 +205,34 @@ test_store_load(void **state)
 	buf_free(&out);
 }
 
+/* tls_params_from_config: the cache lives in DIR/tls, or nowhere. */
+static void
+test_params_from_config(void **state)
+{
+	struct config		c;
+	struct tls_params	p;
+	char			dir[64];
+
+	(void)state;
+	config_defaults(&c);
+	c.queue_dir = (char *)"/var/spool/x";
+	c.port = 465;
+	c.tls_verify = 0;
+	c.tls_fingerprint = (char *)"sha256:00";
+	tls_params_from_config(&p, &c, dir, sizeof(dir));
+	assert_string_equal(p.cache_dir, "/var/spool/x/tls");
+	assert_int_equal(p.port, 465);
+	assert_int_equal(p.verify, 0);
+	assert_string_equal(p.fingerprint, "sha256:00");
+	assert_null(p.ca_file);
+	c.tls_session_cache = 0;
+	tls_params_from_config(&p, &c, dir, sizeof(dir));
+	assert_null(p.cache_dir);
+	c.tls_session_cache = 1;
+	tls_params_from_config(&p, &c, dir, 10);	/* does not fit */
+	assert_null(p.cache_dir);
+}
+
 int
 main(void)
 {
@@ -212,6 +242,7 @@ main(void)
 		cmocka_unit_test(test_format_roundtrip),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_store_load),
+		cmocka_unit_test(test_params_from_config),
 	};
 	size_t	i;
 

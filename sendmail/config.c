@@ -6,17 +6,22 @@
  * file; when privileged it must be owned by root and not writable by group
  * or others; when it sets password it must not be accessible by others.
  *
- * libinih does the key = value splitting, but its defaults are unsafe for a
- * file that holds secrets (see research/security.md 1.6): it silently
- * truncates long lines and carries on, treats " ;" as the start of a
- * comment inside a value, appends indented lines to the previous key, and
- * accepts "name: value".  So we read the whole file ourselves (bounded),
- * refuse NUL bytes, and hand it to ini_parse_stream() one line at a time
- * through config_reader(), which refuses over-long lines, indented lines,
- * lines without '=', ':' in key names and malformed or unknown sections
- * before libinih sees them.  Inline comments and multi-line values are
- * switched off in libinih too, for the duration of the parse only, and
- * parsing stops at the first error.
+ * libinih's behaviour depends on how a distribution compiled it: upstream
+ * inih (Fedora, Alpine, Arch, Homebrew) has compile-time options only and
+ * by default treats " ;" inside a value as a comment, appends indented
+ * lines to the previous key, skips a BOM and cuts lines at 200 bytes;
+ * Debian's build turns the same options into run-time variables.  None of
+ * that may change what a postern.ini means (research/security.md 1.6), so
+ * config_reader() decides everything itself: it reads the whole file
+ * (bounded), refuses NUL bytes, lines over CONFIG_LINE_MAX, indented lines
+ * (no continuations), lines without '=', ':' in key names and malformed or
+ * unknown sections, strips a BOM on line 1, splits "key = value" itself
+ * (blanks trimmed, a ';' or '#' inside a value stays part of it, an empty
+ * value means the default), keeps the key and value in its context, and
+ * hands libinih only a canonical line: "[section]", a blank line, or
+ * "k=v", short and free of comment characters, which every inih build
+ * parses the same way.  config_handler() then takes the real key and value
+ * from the context.  No libinih run-time switch is touched.
  *
  * Every value is expanded (${VAR}, unless privileged), refused if it holds a
  * control character, and validated by its key.  Error messages never show
@@ -152,6 +157,9 @@ struct ctx {
 	size_t		 len;
 	size_t		 pos;
 	int		 lineno;	/* line last handed to libinih */
+	char		 key[CONFIG_LINE_MAX + 1];	/* of that line */
+	char		 value[CONFIG_LINE_MAX + 1];
+	int		 pending;	/* key/value wait for the handler */
 
 	int		 section;	/* enum sect, or SECT_NONE */
 	unsigned	 sect_seen;	/* bit per section */
@@ -159,6 +167,7 @@ struct ctx {
 	int		 port_set;	/* port has a value */
 };
 
+static int	config_keyval(struct ctx *, const char *, const char *);
 static int	ctx_fail(struct ctx *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -748,23 +757,49 @@ alias_add(struct ctx *x, const char *name, const char *v)
 	return 0;
 }
 
-/* libinih handler: one "name = value" in the current section. */
+/*
+ * libinih handler.  The key and value are the reader's (x->key, x->value):
+ * what libinih passes is only the canonical "k=v" line it was handed.
+ * A build with INI_CALL_HANDLER_ON_NEW_SECTION calls it with name NULL at
+ * each section, which is ignored.
+ */
+#if defined(INI_HANDLER_LINENO) && INI_HANDLER_LINENO
+static int
+config_handler(void *user, const char *section, const char *name,
+    const char *value, int lineno)
+#else
 static int
 config_handler(void *user, const char *section, const char *name,
     const char *value)
+#endif
 {
 	struct ctx	*x = user;
+
+	(void)section;		/* x->section is ours, checked by the reader */
+	(void)value;
+#if defined(INI_HANDLER_LINENO) && INI_HANDLER_LINENO
+	(void)lineno;
+#endif
+	if (x->failed)
+		return 0;
+	if (name == NULL)
+		return 1;
+	if (!x->pending) {
+		ctx_fail(x, "internal error: libinih reported a line the "
+		    "reader did not hand it");
+		return 0;
+	}
+	x->pending = 0;
+	return config_keyval(x, x->key, x->value) == 0;
+}
+
+/* One "key = value" in the current section. */
+static int
+config_keyval(struct ctx *x, const char *name, const char *value)
+{
 	struct buf	 v;
 	size_t		 k;
 	int		 rc;
-
-	(void)section;		/* x->section is ours, checked by the reader */
-	if (x->failed)
-		return 0;
-	if (value == NULL) {
-		ctx_fail(x, "expected 'key = value'");
-		return 0;
-	}
 
 	buf_init(&v, BUF_LIMIT_CONFIG);
 	if (expand(x, value, &v) == -1)
@@ -776,7 +811,7 @@ config_handler(void *user, const char *section, const char *name,
 	if (x->section == SECT_ALIASES) {
 		rc = alias_add(x, name, buf_str(&v));
 		buf_free(&v);
-		return rc == 0;
+		return rc;
 	}
 
 	for (k = 0; k < K_COUNT; k++)
@@ -798,16 +833,17 @@ config_handler(void *user, const char *section, const char *name,
 	rc = buf_str(&v)[0] == '\0' ? 0 : key_set(x, (enum key)k,
 	    buf_str(&v));
 	buf_free(&v);
-	return rc == 0;
+	return rc;
 fail:
 	buf_free(&v);
-	return 0;
+	return -1;
 }
 
 /*
  * Check one physical line before libinih sees it.  Returns -1 on error,
- * 0 when libinih should see a blank line (blank or comment), 1 when it
- * should see the line itself.
+ * 0 when libinih should see a blank line (blank or comment), 1 for a
+ * section header (x->section set), 2 for "key = value" (x->key and
+ * x->value set).
  */
 static int
 line_check(struct ctx *x, const char *p, size_t n)
@@ -854,13 +890,23 @@ line_check(struct ctx *x, const char *p, size_t n)
 		return ctx_fail(x, "expected 'key = value'");
 	if (memchr(p, ':', (size_t)(eq - p)) != NULL)
 		return ctx_fail(x, "':' in key name");
-	for (i = 0; p + i < eq && is_blank(p[i]); i++)
+	for (len = (size_t)(eq - p); len > 0 && is_blank(p[len - 1]); len--)
 		;
-	if (p + i == eq)
+	if (len == 0)
 		return ctx_fail(x, "missing key name");
 	if (x->section == SECT_NONE)
 		return ctx_fail(x, "key outside of a [section]");
-	return 1;
+	/* Both fit: n <= CONFIG_LINE_MAX. */
+	memcpy(x->key, p, len);
+	x->key[len] = '\0';
+	for (i = (size_t)(eq - p) + 1; i < n && is_blank(p[i]); i++)
+		;
+	for (len = n; len > i && is_blank(p[len - 1]); len--)
+		;
+	memcpy(x->value, p + i, len - i);
+	x->value[len - i] = '\0';
+	x->pending = 1;
+	return 2;
 }
 
 /* libinih reader: hand over one checked line, or NULL at EOF or error. */
@@ -868,8 +914,8 @@ static char *
 config_reader(char *str, int num, void *stream)
 {
 	struct ctx	*x = stream;
-	const char	*p, *nl;
-	size_t		 n;
+	const char	*p, *nl, *canon;
+	size_t		 n, need;
 	int		 kind;
 
 	if (x->failed || x->pos >= x->len)
@@ -885,47 +931,40 @@ config_reader(char *str, int num, void *stream)
 	}
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
-	if (n > CONFIG_LINE_MAX || num < 0 || (size_t)num < n + 2) {
+	if (n > CONFIG_LINE_MAX) {
 		ctx_fail(x, "line too long (more than %d characters)",
 		    CONFIG_LINE_MAX);
 		return NULL;
 	}
 	if ((kind = line_check(x, p, n)) == -1)
 		return NULL;
-	if (kind == 0)
-		n = 0;
-	memcpy(str, p, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
+	/* The canonical line: what every inih build reads the same way. */
+	if (kind == 1)
+		canon = sect_names[x->section];
+	else if (kind == 2)
+		canon = "k=v";
+	else
+		canon = "";
+	need = strlen(canon) + (kind == 1 ? 2 : 0) + 2;
+	if (num < 0 || (size_t)num < need) {
+		ctx_fail(x, "internal error: libinih line buffer of %d bytes",
+		    num);
+		return NULL;
+	}
+	if (kind == 1)
+		snprintf(str, (size_t)num, "[%s]\n", canon);
+	else
+		snprintf(str, (size_t)num, "%s\n", canon);
 	return str;
 }
 
-/* Run libinih over x->data with safe settings, restoring them after. */
+/* Run libinih over x->data through config_reader(), whatever its build. */
 static int
 config_parse(struct ctx *x)
 {
-	bool	 o_inline = ini_allow_inline_comments;
-	bool	 o_multi = ini_allow_multiline;
-	bool	 o_stop = ini_stop_on_first_error;
-	bool	 o_bom = ini_allow_bom;
-	bool	 o_noval = ini_allow_no_value;
-	int	 o_max = ini_max_line;
 	int	 rc;
 
-	ini_allow_inline_comments = false;
-	ini_allow_multiline = false;
-	ini_stop_on_first_error = true;
-	ini_allow_bom = false;
-	ini_allow_no_value = false;
-	ini_max_line = CONFIG_LINE_MAX + 3;
 	rc = ini_parse_stream(config_reader, x, config_handler, x);
-	ini_allow_inline_comments = o_inline;
-	ini_allow_multiline = o_multi;
-	ini_stop_on_first_error = o_stop;
-	ini_allow_bom = o_bom;
-	ini_allow_no_value = o_noval;
-	ini_max_line = o_max;
-
 	if (x->failed)
 		return -1;
 	if (rc != 0) {

@@ -73,6 +73,17 @@ static const struct tcase cases[] = {
 	{ "256-character line", HOST "user=" X250 "x\n", 0, 0, 0,
 	    "t.ini:3: line too long (more than 255 characters)" },
 	{ "255-character line", HOST "user=" X250 "\n", 0, 0, 0, NULL },
+	/* Over upstream inih's default INI_MAX_LINE of 200, under ours. */
+	{ "230-character value with ';'", HOST "user = " X50 X50 X50 X50
+	    ";" X10 X10 "\npassword_file = /x\n", 0, 0, 0, NULL },
+	{ "'#' inside a value", HOST "port = 25 #x\n", 0, 0, 0,
+	    "t.ini:3: bad value for port '25 #x': expected a port 1-65535" },
+	{ "empty value keeps the default", HOST "port =\ntimeout = \n",
+	    0, 0, 0, NULL },
+	{ "CRLF lines", "[smarthost]\r\nhost = a.example.com\r\n", 0, 0, 0,
+	    NULL },
+	{ "no value", HOST "user\n", 0, 0, 0,
+	    "t.ini:3: expected 'key = value'" },
 	{ "long comment line", HOST "#" X300 "\n", 0, 0, 0,
 	    "t.ini:3: line too long (more than 255 characters)" },
 	{ "continuation line", HOST "  b.example.com\n", 0, 0, 0,
@@ -677,6 +688,8 @@ static int
 setup(void **state)
 {
 	(void)state;
+	/* Once per inih build: a fresh template each time. */
+	snprintf(tmpdir, sizeof(tmpdir), "%s", "/tmp/postern-test-config.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
 	setenv("POSTERN_TEST_USER", "alice", 1);
@@ -705,6 +718,86 @@ teardown(void **state)
 	return 0;
 }
 
+/*
+ * The values themselves, past upstream inih's 200-byte line and with
+ * characters that some inih builds treat as comments or markers.
+ */
+static void
+test_values(void **state)
+{
+	static const char text[] = "\xef\xbb\xbf[smarthost]\n"
+	    "host = a.example.com\n"
+	    "user = " X50 X50 X50 X50 " ;tail # too\n"
+	    "helo = b.example.com   \n"
+	    "port =\n"
+	    "[sender]\n"
+	    "from = x;y@example.com\n";
+	struct config	c;
+	struct err	e;
+
+	(void)state;
+	assert_int_equal(load_text(&c, text, 0600, 0, &e), 0);
+	assert_string_equal(c.user, X50 X50 X50 X50 " ;tail # too");
+	assert_string_equal(c.hosts[0], "a.example.com");
+	assert_string_equal(c.helo, "b.example.com");
+	assert_int_equal(c.port, 587);
+	assert_string_equal(c.from, "x;y@example.com");
+	config_free(&c);
+}
+
+/*
+ * Every test above runs once per plausible libinih build.  Debian's
+ * libinih turns upstream's compile-time options into run-time variables
+ * (detected by the Makefile: HAVE_INI_RUNTIME_SWITCHES), which lets this
+ * test emulate the builds that Fedora, Alpine, Arch and Homebrew ship
+ * (upstream defaults), Debian's own defaults, and odd ones.  config.c
+ * sets none of them, so the results must be identical.
+ */
+struct inih_build {
+	const char	*name;
+	int		 inline_comments, multiline, bom, stop_first, no_value;
+	int		 max_line, use_stack;
+	const char	*start_prefixes, *inline_prefixes;
+};
+
+static const struct inih_build builds[] = {
+	{ "as installed", -1, -1, -1, -1, -1, -1, -1, NULL, NULL },
+	{ "upstream defaults (Fedora, Alpine, Arch)", 1, 1, 1, 0, 0, 200, 1,
+	    ";#", ";" },
+	{ "everything off", 0, 0, 0, 0, 0, 200, 1, ";#", ";" },
+	{ "everything on", 1, 1, 1, 1, 1, 255, 0, ";#", ";#" },
+	{ "inline comments, no multi-line, line 255", 1, 0, 1, 0, 0, 255, 1,
+	    ";#", ";#" },
+	{ "multi-line, no BOM, line 4096, heap", 0, 1, 0, 1, 0, 4096, 0,
+	    "#", ";" },
+	{ "only ';' comments, no-value lines, line 80", 1, 1, 0, 0, 1, 80, 1,
+	    ";", ";" },
+};
+
+#ifdef HAVE_INI_RUNTIME_SWITCHES
+#include <ini.h>
+
+static char	start_buf[8], inline_buf[8];
+
+static void
+build_apply(const struct inih_build *b)
+{
+	if (b->inline_comments == -1)
+		return;
+	ini_allow_inline_comments = b->inline_comments;
+	ini_allow_multiline = b->multiline;
+	ini_allow_bom = b->bom;
+	ini_stop_on_first_error = b->stop_first;
+	ini_allow_no_value = b->no_value;
+	ini_max_line = b->max_line;
+	ini_use_stack = b->use_stack;
+	snprintf(start_buf, sizeof(start_buf), "%s", b->start_prefixes);
+	snprintf(inline_buf, sizeof(inline_buf), "%s", b->inline_prefixes);
+	ini_start_comment_prefixes = start_buf;
+	ini_inline_comment_prefixes = inline_buf;
+}
+#endif
+
 int
 main(void)
 {
@@ -716,7 +809,26 @@ main(void)
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_values),
 	};
+	char	name[128];
+	size_t	i, n = 1;
+	int	failed = 0;
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+#ifdef HAVE_INI_RUNTIME_SWITCHES
+	n = sizeof(builds) / sizeof(builds[0]);
+#else
+	print_message("libinih has no run-time switches: testing the "
+	    "installed build only\n");
+#endif
+	for (i = 0; i < n; i++) {
+#ifdef HAVE_INI_RUNTIME_SWITCHES
+		build_apply(&builds[i]);
+#endif
+		snprintf(name, sizeof(name), "config, inih build: %s",
+		    builds[i].name);
+		failed += _cmocka_run_group_tests(name, tests,
+		    sizeof(tests) / sizeof(tests[0]), setup, teardown);
+	}
+	return failed;
 }

@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +78,8 @@ enum key {
 	K_FROM, K_DOMAIN, K_FROM_HEADER, K_ALLOW_FROM_OVERRIDE, K_ALIASES_FILE,
 	K_DIR, K_DELIVERY, K_ENABLED, K_RETRY, K_RETRY_MAX, K_LIFETIME,
 	K_SYSLOG, K_FILE,
+	/* deploy (issue 9) */
+	K_LOG_STDERR,
 	K_COUNT
 };
 
@@ -116,6 +119,8 @@ static const struct keydef keys[K_COUNT] = {
 	[K_LIFETIME] =		{ SECT_QUEUE, "lifetime", 0 },
 	[K_SYSLOG] =		{ SECT_LOG, "syslog", 0 },
 	[K_FILE] =		{ SECT_LOG, "file", 0 },
+	/* deploy (issue 9) */
+	[K_LOG_STDERR] =	{ SECT_LOG, "stderr", 0 },
 };
 
 static const struct {
@@ -663,6 +668,8 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return bad(x, k, v, "expected a syslog facility or no");
 	case K_FILE:
 		return set_path(x, k, v, &c->log_file);
+	case K_LOG_STDERR:
+		return set_bool(x, k, v, &c->log_stderr);
 	case K_COUNT:
 		break;
 	}
@@ -1455,4 +1462,72 @@ config_secret(const struct config *c, int privileged, struct err *e)
 	err_set(e, ERR_CONFIG, "%s: no password, password_file or "
 	    "password_command is set", c->path != NULL ? c->path : "config");
 	return NULL;
+}
+
+/*
+ * [sender] domain when the file does not set it (SPEC 0.2): the first line
+ * of mailname (Debian's /etc/mailname), when it is a valid host name, else
+ * this host's name when it has a dot (gethostname, then its canonical name
+ * from the resolver, which reads /etc/hosts first).  Leaves c->domain NULL
+ * when neither gives a dotted name.  Returns 0, or -1 when out of memory.
+ */
+int
+config_default_domain(struct config *c, const char *mailname, struct err *e)
+{
+	struct addrinfo	 hints, *res = NULL;
+	struct stat	 st;
+	struct buf	 b;
+	char		 host[256], line[256];
+	const char	*p, *pick = NULL;
+	size_t		 n;
+	int		 fd;
+
+	if (c->domain != NULL)
+		return 0;
+	line[0] = '\0';
+	if (mailname != NULL && (fd = open(mailname, O_RDONLY | O_CLOEXEC |
+	    O_NONBLOCK)) != -1) {
+		buf_init(&b, 1024);
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (read_all(fd, &b, 1) == 0 || errno == E2BIG)) {
+			p = buf_str(&b);
+			n = strcspn(p, "\r\n");
+			while (n > 0 && is_blank(p[n - 1]))
+				n--;
+			if (n > 0 && n < sizeof(line)) {
+				memcpy(line, p, n);
+				line[n] = '\0';
+			}
+		}
+		buf_free(&b);
+		close(fd);
+		if (line[0] != '\0' && check_hostname(line) == 0)
+			pick = line;
+	}
+	if (pick == NULL && gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		if (strchr(host, '.') != NULL && check_hostname(host) == 0)
+			pick = host;
+		else {
+			memset(&hints, 0, sizeof(hints));
+			hints.ai_flags = AI_CANONNAME;
+			hints.ai_socktype = SOCK_STREAM;
+			if (getaddrinfo(host, NULL, &hints, &res) == 0 &&
+			    res != NULL && res->ai_canonname != NULL &&
+			    strchr(res->ai_canonname, '.') != NULL &&
+			    strlen(res->ai_canonname) < sizeof(line) &&
+			    check_hostname(res->ai_canonname) == 0) {
+				snprintf(line, sizeof(line), "%s",
+				    res->ai_canonname);
+				pick = line;
+			}
+			if (res != NULL)
+				freeaddrinfo(res);
+		}
+	}
+	if (pick == NULL)
+		return 0;
+	if ((c->domain = strdup(pick)) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	return 0;
 }

@@ -23,6 +23,7 @@
 #include "err.h"
 
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/postern.ini"
+#define CONFIG_MAILNAME_PATH	"/etc/mailname"
 #define CONFIG_MAX_HOSTS	8
 #define CONFIG_LINE_MAX		255	/* characters per line, without EOL */
 #define CONFIG_FILE_MAX		65536	/* bytes in the whole file */
@@ -104,6 +105,7 @@ struct config {
 	/* [log] */
 	int			 syslog_facility; /* LOG_MAIL etc., -1 for "no" */
 	char			*log_file;	/* NULL: no log file */
+	int			 log_stderr;	/* each log line also on stderr */
 };
 
 /* Set every field to its default (no host). */
@@ -142,6 +144,15 @@ int	config_load_fd(struct config *c, int fd, const char *name,
  * runs commands.
  */
 char	*config_secret(const struct config *c, int privileged, struct err *e);
+
+/*
+ * When [sender] domain is not set: the first line of mailname (NULL: none;
+ * main.c passes /etc/mailname) if it is a valid host name, else this
+ * host's name or its canonical name from the resolver when it has a dot;
+ * otherwise domain stays NULL.  Returns 0, or -1 (ERR_SOFTWARE).
+ */
+int	config_default_domain(struct config *c, const char *mailname,
+	    struct err *e);
 
 /* Wipe the password and free everything. */
 void	config_free(struct config *c);

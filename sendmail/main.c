@@ -94,8 +94,14 @@ exit_code(enum err_class cls)
 static void __attribute__((noreturn))
 die(const struct err *e)
 {
+	int	code = exit_code(e->cls);
+
 	fprintf(stderr, "postern: %s\n", e->msg);
-	exit(exit_code(e->cls));
+	/* Refusals also go to syslog: cron, sudo, mdadm ignore the status. */
+	if (code == EX_USAGE || code == EX_DATAERR || code == EX_NOPERM ||
+	    code == EX_CONFIG)
+		log_refusal(code, e->msg);
+	exit(code);
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -219,7 +225,9 @@ load_config(struct run *r, struct err *e)
 	else
 		path = CONFIG_DEFAULT_PATH;
 	config_defaults(&r->cfg);
-	return config_load(&r->cfg, path, r->privileged, e);
+	if (config_load(&r->cfg, path, r->privileged, e) == -1)
+		return -1;
+	return config_default_domain(&r->cfg, CONFIG_MAILNAME_PATH, e);
 }
 
 /*
@@ -676,8 +684,12 @@ submit_deliver(struct run *r, struct queue *q, struct queue_spool *sp,
 		    "id %s\n", o.e.msg, o.id);
 	else if (o.queued)
 		fprintf(stderr, "postern: queued (%s); id %s\n", o.e.msg, o.id);
-	else if (o.status != EX_OK)
+	else if (o.status != EX_OK) {
 		fprintf(stderr, "postern: %s\n", o.e.msg);
+		if (o.status == EX_USAGE || o.status == EX_DATAERR ||
+		    o.status == EX_NOPERM || o.status == EX_CONFIG)
+			log_refusal(o.status, o.e.msg);
+	}
 	/* Self-draining: a container without cron still empties its queue. */
 	if (q != NULL && o.delivered && d.s != NULL && smtp_usable(d.s))
 		run_queue_once(r, q, &d, 0, 10, &qs, &e);
@@ -1158,6 +1170,7 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.start_ms = net_now_ms();
+	log_set_argv(argc, argv);
 	secure_start(&r);
 	if (cli_parse(&r.opts, argc, argv, &e) == -1)
 		die(&e);

@@ -93,15 +93,16 @@ callers_namespace() {
 	mkdir -p "$ns"
 	mount -t tmpfs -o mode=0700 postern-compat "$ns" ||
 	    skip "cannot mount a tmpfs in the private namespace"
-	for d in etc usr; do
-		mkdir -p "$ns/$d.up" "$ns/$d.work"
-		mount -t overlay "postern-$d" \
-		    -o "lowerdir=/$d,upperdir=$ns/$d.up,workdir=$ns/$d.work" "/$d" ||
+	for d in etc usr var/spool; do
+		mkdir -p "$ns/${d//\//_}.up" "$ns/${d//\//_}.work"
+		mount -t overlay "postern-${d//\//_}" \
+		    -o "lowerdir=/$d,upperdir=$ns/${d//\//_}.up,workdir=$ns/${d//\//_}.work" "/$d" ||
 		    skip "overlayfs over /$d is not available here"
 	done
-	# The package's files (not /var: the cases use a private queue).
+	# The package's files (its queue too, for cases that use the default).
 	cp -a "$root/usr/." /usr/
 	cp -a "$root/etc/." /etc/
+	cp -a "$root/var/spool/." /var/spool/
 	# What postinst does, in the private /etc/group.
 	if ! getent group postern >/dev/null; then
 		groupadd --system postern || fail "groupadd postern failed"
@@ -113,6 +114,8 @@ callers_namespace() {
 	chown root:postern /usr/sbin/postern /etc/postern.ini
 	chmod 2755 /usr/sbin/postern
 	chmod 0640 /etc/postern.ini
+	chown -R root:postern /var/spool/postern
+	chmod 2770 /var/spool/postern /var/spool/postern/*
 	# The host name resolves (sudo, case 410), whatever the host's files say.
 	if ! getent hosts "$(hostname)" >/dev/null 2>&1; then
 		printf '127.0.1.1\t%s\n' "$(hostname)" >>/etc/hosts
@@ -120,6 +123,42 @@ callers_namespace() {
 	# A mailname a case sets itself (the default: none, like the SPEC's
 	# examples that set [sender] domain).
 	rm -f /etc/mailname
+}
+
+# callers_syslog: capture what is sent to /dev/log in $CASE_DIR/syslog
+# (one datagram a line).  /dev gets an overlay in the namespace (its
+# submounts bound again) so that /dev/log can be our socket even where the
+# host has none, or a real syslog daemon's.
+callers_syslog() {
+	local ns=$CASE_DIR/.ns m
+	mkdir -p "$ns/dev.up" "$ns/dev.work" "$ns/dev.orig"
+	mount --rbind /dev "$ns/dev.orig"
+	mount -t overlay postern-dev \
+	    -o "lowerdir=/dev,upperdir=$ns/dev.up,workdir=$ns/dev.work" /dev ||
+	    skip "overlayfs over /dev is not available here"
+	for m in pts shm mqueue hugepages; do
+		if [ -d "$ns/dev.orig/$m" ] && mountpoint -q "$ns/dev.orig/$m"; then
+			mount --rbind "$ns/dev.orig/$m" "/dev/$m"
+		fi
+	done
+	rm -f /dev/log
+	: >"$CASE_DIR/syslog"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+import os; os.chmod("/dev/log", 0o666)
+print("ready", flush=True)
+out = open(sys.argv[1], "ab", buffering=0)
+while True:
+    d = s.recv(65536)
+    out.write(d.rstrip(b"\0\n").replace(b"\n", b" ") + b"\n")
+' "$CASE_DIR/syslog" >"$CASE_DIR/.syslog.ready" 2>&1 &
+	CALLERS_SYSLOG_PID=$!
+	callers_at_exit "kill $CALLERS_SYSLOG_PID 2>/dev/null"
+	wait_for_line() { grep -q ready "$CASE_DIR/.syslog.ready"; }
+	for m in $(seq 50); do wait_for_line && return 0; sleep 0.05; done
+	fail "the syslog listener did not start: $(cat "$CASE_DIR/.syslog.ready")"
 }
 
 # callers_conf [section.key=value | -section.key]...: (re)write

@@ -745,6 +745,49 @@ test_values(void **state)
 	config_free(&c);
 }
 
+/* [sender] domain from /etc/mailname, else a dotted host name. */
+static void
+test_default_domain(void **state)
+{
+	struct config	c;
+	struct err	e;
+	char		p[PATH_MAX];
+	FILE		*f;
+
+	(void)state;
+	path_in_tmp(p, sizeof(p), "mailname");
+	assert_non_null(f = fopen(p, "w"));
+	fputs("Mail.Example.NET  \nsecond.example\n", f);
+	fclose(f);
+	assert_int_equal(load_text(&c, HOST, 0600, 0, &e), 0);
+	assert_null(c.domain);
+	assert_int_equal(config_default_domain(&c, p, &e), 0);
+	assert_string_equal(c.domain, "Mail.Example.NET");
+	config_free(&c);
+
+	/* Set in the file: the file wins. */
+	assert_int_equal(load_text(&c, HOST "[sender]\ndomain = own.example\n",
+	    0600, 0, &e), 0);
+	assert_int_equal(config_default_domain(&c, p, &e), 0);
+	assert_string_equal(c.domain, "own.example");
+	config_free(&c);
+
+	/* Not a host name, or missing: the host's name, only when dotted. */
+	assert_non_null(f = fopen(p, "w"));
+	fputs("not a name!\n", f);
+	fclose(f);
+	assert_int_equal(load_text(&c, HOST, 0600, 0, &e), 0);
+	assert_int_equal(config_default_domain(&c, p, &e), 0);
+	assert_true(c.domain == NULL || strchr(c.domain, '.') != NULL);
+	assert_true(c.domain == NULL || strcmp(c.domain, "not a name!") != 0);
+	config_free(&c);
+	unlink(p);
+	assert_int_equal(load_text(&c, HOST, 0600, 0, &e), 0);
+	assert_int_equal(config_default_domain(&c, p, &e), 0);
+	assert_true(c.domain == NULL || strchr(c.domain, '.') != NULL);
+	config_free(&c);
+}
+
 /*
  * Every test above runs once per plausible libinih build.  Debian's
  * libinih turns upstream's compile-time options into run-time variables
@@ -810,6 +853,7 @@ main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_default_domain),
 	};
 	char	name[128];
 	size_t	i, n = 1;

@@ -1300,8 +1300,14 @@ secret_file(const char *path, int privileged, struct err *e)
 
 	if ((fd = open_checked(path, path, e)) == -1)
 		return NULL;
+	/*
+	 * Others may read it only when not privileged: containers mount
+	 * secrets root-owned 0444 or 0644, and an unprivileged run reads
+	 * with the caller's own rights anyway.  A privileged run guards the
+	 * group's secret, so it must not be readable by others.
+	 */
 	if (check_file(fd, path, privileged, &st, e) == -1 ||
-	    check_secret_mode(&st, path, e) == -1) {
+	    (privileged && check_secret_mode(&st, path, e) == -1)) {
 		close(fd);
 		return NULL;
 	}

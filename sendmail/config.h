@@ -134,8 +134,9 @@ int	config_load_fd(struct config *c, int fd, const char *name,
 
 /*
  * Fetch the secret for AUTH: password, the first line of password_file
- * (opened with O_NOFOLLOW; a regular file not accessible by others, and
- * owned by root when privileged) or the first line of password_command's
+ * (opened with O_NOFOLLOW; a regular file; when privileged owned by root,
+ * not writable by group and not accessible by others -- an unprivileged
+ * run accepts a 0444/0644 container secret) or the first line of password_command's
  * standard output (run with /bin/sh -c, stdin /dev/null, at most
  * BUF_LIMIT_CONFIG bytes within c->timeout seconds, exit status 0; refused
  * when privileged).  The line ending is stripped; an empty secret is an

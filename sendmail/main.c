@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +31,7 @@
 #include "addr.h"
 #include "alias.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "envelope.h"
 #include "log.h"
@@ -71,6 +73,10 @@ struct run {
 	char		 hostname[256];
 	long long	 start_ms;
 };
+
+/* -qINTERVAL's stop request (see stop_handlers()). */
+static volatile sig_atomic_t	stop_signal;
+static int			stop_pipe[2] = { -1, -1 };
 
 static int
 exit_code(enum err_class cls)
@@ -456,7 +462,8 @@ delivery_more(void *arg)
 {
 	const struct delivery	*d = arg;
 
-	return !d->unreachable;
+	/* A stop signal (-qINTERVAL): nothing new is sent. */
+	return !d->unreachable && stop_signal == 0;
 }
 
 static void
@@ -1109,6 +1116,54 @@ mode_serve(struct run *r)
 	return rc == 0 ? EX_OK : exit_code(e.cls);
 }
 
+/*
+ * -qINTERVAL stops on SIGTERM or SIGINT (docker/podman stop, Ctrl-C; as
+ * PID 1 a process without a handler would ignore them): the message being
+ * sent finishes (delivery_more() then says no more, so the run only scans
+ * for expiries and sends nothing new), every other entry stays as it is,
+ * and the process exits 0.  The handler writes to a pipe that the sleep
+ * between runs polls, so a signal can never be missed between a check and
+ * the sleep.
+ */
+static void
+on_stop(int sig)
+{
+	int	save = errno;
+
+	stop_signal = sig;
+	if (stop_pipe[1] != -1)
+		(void)!write(stop_pipe[1], "", 1);
+	errno = save;
+}
+
+static void
+stop_handlers(void)
+{
+	struct sigaction	sa;
+
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		dief(ERR_SOFTWARE, "pipe: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: a sleep ends at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Sleep seconds, or less when told to stop; returns 1 when told to stop. */
+static int
+stop_wait(long seconds)
+{
+	struct pollfd	pfd = { stop_pipe[0], POLLIN, 0 };
+	long long	deadline = clock_now_ms() + (long long)seconds * 1000;
+	long long	left;
+
+	while (stop_signal == 0 && (left = deadline - clock_now_ms()) > 0)
+		(void)poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+	return stop_signal != 0;
+}
+
 /* mailq, -bp */
 static int
 mode_list(struct run *r)
@@ -1139,6 +1194,8 @@ mode_queue(struct run *r)
 
 	if (open_queue(r, &q, 1, &e) == -1)
 		die(&e);
+	if (interval > 0)
+		stop_handlers();
 	for (;;) {
 		memset(&d, 0, sizeof(d));
 		d.r = r;
@@ -1154,10 +1211,12 @@ mode_queue(struct run *r)
 			    "sent, %zu deferred, %zu failed (%zu expired), "
 			    "%zu locked\n", st.entries, st.sent, st.deferred,
 			    st.failed, st.expired, st.locked);
-		if (interval == 0)
+		if (interval == 0 || stop_wait(interval))
 			break;
-		sleep((unsigned)interval);
 	}
+	if (stop_signal != 0)
+		log_info("queue runner stopped by signal %d; every entry "
+		    "left in the queue", (int)stop_signal);
 	queue_close(q);
 	return EX_OK;
 }

@@ -150,7 +150,34 @@ clean:
 # Packaging (packaging/README.md).  `make deb` builds the production .deb in
 # the top directory; packaging/debian/install-for-tests installs it, or its
 # test flavour next to a postfix package, on a CI machine.
-.PHONY: deb deb-coexist install-privileged
+.PHONY: deb deb-coexist install-privileged dist rpm rpmlint apk-checksums
+
+# The release tarball: the files git tracks, as they are in the work tree.
+DIST	= postern-$(VERSION)
+dist:
+	rm -f $(DIST).tar.gz
+	git ls-files -z | tar --null -T - --transform 's,^,$(DIST)/,' \
+	  --owner=0 --group=0 --numeric-owner --mtime='2026-01-01 00:00Z' \
+	  -czf $(DIST).tar.gz
+	@echo $(DIST).tar.gz
+
+# RPM with the system's rpmbuild (Debian's rpm works: --nodeps because the
+# BuildRequires are Fedora's package names); results under rpmbuild/.
+RPMTOP	?= $(CURDIR)/rpmbuild
+rpm: dist
+	mkdir -p $(RPMTOP)/SOURCES
+	cp $(DIST).tar.gz $(RPMTOP)/SOURCES/
+	rpmbuild -ba --nodeps --define '_topdir $(RPMTOP)' packaging/rpm/postern.spec
+
+# rpmlint over what `make rpm` built; every finding not justified in
+# packaging/rpm/postern.rpmlintrc fails.
+rpmlint: rpm
+	rpmlint -r packaging/rpm/postern.rpmlintrc $(RPMTOP)/RPMS/*/postern-$(VERSION)-*.rpm \
+	  $(RPMTOP)/SRPMS/postern-$(VERSION)-*.src.rpm packaging/rpm/postern.spec
+
+# The APKBUILD's sha512sums for the tarball of `make dist`.
+apk-checksums: dist
+	packaging/alpine/update-checksums $(DIST).tar.gz
 
 deb:
 	packaging/debian/build-deb

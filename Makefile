@@ -150,7 +150,8 @@ clean:
 # Packaging (packaging/README.md).  `make deb` builds the production .deb in
 # the top directory; packaging/debian/install-for-tests installs it, or its
 # test flavour next to a postfix package, on a CI machine.
-.PHONY: deb deb-coexist install-privileged dist rpm rpmlint apk-checksums
+.PHONY: deb deb-coexist install-privileged dist rpm rpmlint apk-checksums \
+	check-musl
 
 # The release tarball: the files git tracks, as they are in the work tree.
 DIST	= postern-$(VERSION)
@@ -174,6 +175,11 @@ rpm: dist
 rpmlint: rpm
 	rpmlint -r packaging/rpm/postern.rpmlintrc $(RPMTOP)/RPMS/*/postern-$(VERSION)-*.rpm \
 	  $(RPMTOP)/SRPMS/postern-$(VERSION)-*.src.rpm packaging/rpm/postern.spec
+
+# Alpine's libc: compile every source with musl-gcc and link (OpenSSL and
+# libinih left unresolved: Debian has no musl builds of them).
+check-musl:
+	packaging/alpine/check-musl
 
 # The APKBUILD's sha512sums for the tarball of `make dist`.
 apk-checksums: dist

@@ -60,7 +60,7 @@ endif
 $(FLAGS_FILE): ;
 
 .PHONY: all check unit compat demo fuzz lint install clean bench \
-	check-host-unchanged
+	check-host-unchanged check-image
 
 all: sendmail/postern
 
@@ -95,6 +95,11 @@ check: lint unit sendmail/postern
 	@compat-tests/host-state save $(HOST_STATE)
 	@rc=0; compat-tests/run || rc=$$?; \
 	  compat-tests/host-state compare $(HOST_STATE) || rc=1; exit $$rc
+
+# The container image, built with podman and tested (not part of check;
+# .ci/run runs it).
+check-image:
+	packaging/docker/check-image
 
 check-host-unchanged:
 	compat-tests/host-state compare $(HOST_STATE)

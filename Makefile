@@ -60,7 +60,7 @@ endif
 $(FLAGS_FILE): ;
 
 .PHONY: all check unit compat demo fuzz lint install clean bench \
-	check-host-unchanged check-image
+	check-host-unchanged check-image check-fresh-chroot
 
 all: sendmail/postern
 
@@ -100,6 +100,11 @@ check: lint unit sendmail/postern
 # .ci/run runs it).
 check-image:
 	packaging/docker/check-image
+
+# The README's two commands on a fresh Debian 12 minbase chroot (not part
+# of check; .ci/run runs it).
+check-fresh-chroot:
+	.ci/check-fresh-chroot
 
 check-host-unchanged:
 	compat-tests/host-state compare $(HOST_STATE)

@@ -173,6 +173,7 @@ struct ctx {
 };
 
 static int	config_keyval(struct ctx *, const char *, const char *);
+static int	host_hint(struct ctx *, const char *, char *);
 static int	ctx_fail(struct ctx *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -415,6 +416,36 @@ bad(struct ctx *x, enum key k, const char *v, const char *why)
 	    strlen(v) > 64 ? "..." : "", why);
 }
 
+/*
+ * A host that is not a name: say how to write what was probably meant
+ * ("smtp.gmail.com:587" is a host and a port; a URL is not a host).
+ */
+static int
+host_hint(struct ctx *x, const char *v, char *item)
+{
+	char		*colon = strrchr(item, ':');
+	const char	*p;
+	unsigned long	 port;
+
+	if (strstr(item, "://") != NULL)
+		return bad(x, K_HOST, v, "not a host name (write only the "
+		    "name, without smtp:// or smtps://; the port goes in "
+		    "'port =')");
+	if (colon != NULL && strchr(item, ':') == colon) {
+		*colon = '\0';
+		for (p = colon + 1; *p >= '0' && *p <= '9'; p++)
+			;
+		if (p != colon + 1 && *p == '\0' &&
+		    parse_ulong(colon + 1, 65535, &port) == 0 && port > 0 &&
+		    (is_ip(item) || check_hostname(item) == 0))
+			return ctx_fail(x, "bad value for host '%.64s': a port "
+			    "does not go in host; write 'host = %.64s' and "
+			    "'port = %lu'", v, item, port);
+		*colon = ':';
+	}
+	return bad(x, K_HOST, v, "not a host name or IP address");
+}
+
 /* "a.example.com, [2001:db8::1], 192.0.2.1": try in order. */
 static int
 set_hosts(struct ctx *x, const char *v)
@@ -447,8 +478,7 @@ set_hosts(struct ctx *x, const char *v)
 				return bad(x, K_HOST, v,
 				    "not an IP address in []");
 		} else if (!is_ip(item) && check_hostname(item) == -1)
-			return bad(x, K_HOST, v,
-			    "not a host name or IP address");
+			return host_hint(x, v, item);
 		if (c->nhosts == CONFIG_MAX_HOSTS)
 			return bad(x, K_HOST, v, "too many hosts");
 		if ((c->hosts[c->nhosts] = strdup(item)) == NULL)
@@ -800,6 +830,65 @@ config_handler(void *user, const char *section, const char *name,
 	return config_keyval(x, x->key, x->value) == 0;
 }
 
+/* Edit distance of two short strings (at most 64 bytes are compared). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	row[66], i, j, la = strlen(a), lb = strlen(b), prev, cur;
+
+	if (la > 64)
+		la = 64;
+	if (lb > 64)
+		lb = 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			row[j] = tolower((unsigned char)a[i - 1]) ==
+			    tolower((unsigned char)b[j - 1]) ? prev :
+			    1 + (prev < row[j] ? (prev < row[j - 1] ? prev :
+			    row[j - 1]) : (row[j] < row[j - 1] ? row[j] :
+			    row[j - 1]));
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * "unknown key", with the nearest key of the section (a typo: at most a
+ * third of the name wrong) or the section the key belongs to.
+ */
+static int
+key_unknown(struct ctx *x, const char *name)
+{
+	size_t	k, d, best = K_COUNT, bestd = (size_t)-1;
+
+	for (k = 0; k < K_COUNT; k++)
+		if (strcmp(keys[k].name, name) == 0 &&
+		    (int)keys[k].sect != x->section)
+			return ctx_fail(x, "unknown key '%.64s' in [%s]; it "
+			    "belongs in [%s]", name, sect_names[x->section],
+			    sect_names[keys[k].sect]);
+	for (k = 0; k < K_COUNT; k++) {
+		if ((int)keys[k].sect != x->section)
+			continue;
+		d = distance(name, keys[k].name);
+		if (d < bestd) {
+			bestd = d;
+			best = k;
+		}
+	}
+	if (best != K_COUNT && bestd * 3 <= strlen(name) + 2)
+		return ctx_fail(x, "unknown key '%.64s' in [%s]; did you mean "
+		    "'%s'?", name, sect_names[x->section], keys[best].name);
+	return ctx_fail(x, "unknown key '%.64s' in [%s]", name,
+	    sect_names[x->section]);
+}
+
 /* One "key = value" in the current section. */
 static int
 config_keyval(struct ctx *x, const char *name, const char *value)
@@ -826,8 +915,7 @@ config_keyval(struct ctx *x, const char *name, const char *value)
 		    strcmp(keys[k].name, name) == 0)
 			break;
 	if (k == K_COUNT) {
-		ctx_fail(x, "unknown key '%.64s' in [%s]", name,
-		    sect_names[x->section]);
+		key_unknown(x, name);
 		goto fail;
 	}
 	if (x->key_line[k] != 0) {

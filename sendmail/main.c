@@ -1237,6 +1237,10 @@ main(int argc, char **argv)
 	case MODE_VERSION:
 		printf("postern %s\n", POSTERN_VERSION);
 		return EX_OK;
+	case MODE_HELP:
+		fputs(cli_usage(), stdout);
+		return fflush(stdout) == 0 && !ferror(stdout) ? EX_OK :
+		    EX_IOERR;
 	case MODE_NEWALIASES:
 		/* Aliases are read at each submission: nothing to rebuild. */
 		return EX_OK;

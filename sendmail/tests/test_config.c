@@ -52,7 +52,22 @@ static const struct tcase cases[] = {
 	{ "unknown key", HOST "bogus = 1\n", 0, 0, 0,
 	    "t.ini:3: unknown key 'bogus' in [smarthost]" },
 	{ "key of another section", HOST "dir = /x\n", 0, 0, 0,
-	    "t.ini:3: unknown key 'dir' in [smarthost]" },
+	    "t.ini:3: unknown key 'dir' in [smarthost]; it belongs in [queue]" },
+	{ "misspelt key", HOST "pasword_file = /x\n", 0, 0, 0,
+	    "t.ini:3: unknown key 'pasword_file' in [smarthost]; did you mean "
+	    "'password_file'?" },
+	{ "misspelt key, other case", HOST "TLS_Verify = no\n", 0, 0, 0,
+	    "t.ini:3: unknown key 'TLS_Verify' in [smarthost]; did you mean "
+	    "'tls_verify'?" },
+	{ "unknown key far from any", HOST "colour = blue\n", 0, 0, 0,
+	    "t.ini:3: unknown key 'colour' in [smarthost]" },
+	{ "host with a port", "[smarthost]\nhost = smtp.gmail.com:587\n", 0, 0, 0,
+	    "t.ini:2: bad value for host 'smtp.gmail.com:587': a port does not "
+	    "go in host; write 'host = smtp.gmail.com' and 'port = 587'" },
+	{ "host as a URL", "[smarthost]\nhost = smtps://smtp.gmail.com\n", 0, 0, 0,
+	    "t.ini:2: bad value for host 'smtps://smtp.gmail.com': not a host "
+	    "name (write only the name, without smtp:// or smtps://; the port "
+	    "goes in 'port =')" },
 	{ "unknown section", HOST "[nope]\n", 0, 0, 0,
 	    "t.ini:3: unknown section [nope]" },
 	{ "section in upper case", "[SMARTHOST]\nhost = a.example.com\n",

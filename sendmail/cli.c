@@ -209,6 +209,20 @@ set_arg(struct opts *o, int opt, char *val, struct err *e)
 	return err_set(e, ERR_USAGE, "internal: option -%c", opt);
 }
 
+/* "--name" options. */
+static int
+long_opt(struct opts *o, const char *arg, struct err *e)
+{
+	if (strcmp(arg, "--version") == 0)
+		o->mode = MODE_VERSION;
+	else if (strcmp(arg, "--help") == 0)
+		o->mode = MODE_HELP;
+	else
+		return err_set(e, ERR_USAGE, "%.64s: unknown option (see "
+		    "--help)", arg);
+	return 0;
+}
+
 int
 cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 {
@@ -239,16 +253,9 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			continue;
 		}
 		if (arg[1] == '-') {
-			if (strcmp(arg, "--version") == 0) {
-				o->mode = MODE_VERSION;
-				continue;
-			}
-			if (strcmp(arg, "--help") == 0) {
-				o->mode = MODE_HELP;
-				continue;
-			}
-			return err_set(e, ERR_USAGE, "%.64s: unknown option (see --help)",
-			    arg);
+			if (long_opt(o, arg, e) == -1)
+				return -1;
+			continue;
 		}
 		for (p = arg + 1; *p != '\0'; p++) {
 			opt = (unsigned char)*p;

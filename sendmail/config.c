@@ -935,6 +935,27 @@ fail:
 }
 
 /*
+ * Keep "key = value" of a checked line (eq: offset of the '=', klen: the
+ * key's length without trailing blanks) as x->key and x->value, the value
+ * without blanks at either end.  Both fit: n <= CONFIG_LINE_MAX.
+ */
+static void
+line_keyval(struct ctx *x, const char *p, size_t n, size_t eq, size_t klen)
+{
+	size_t	i, end;
+
+	memcpy(x->key, p, klen);
+	x->key[klen] = '\0';
+	for (i = eq + 1; i < n && is_blank(p[i]); i++)
+		;
+	for (end = n; end > i && is_blank(p[end - 1]); end--)
+		;
+	memcpy(x->value, p + i, end - i);
+	x->value[end - i] = '\0';
+	x->pending = 1;
+}
+
+/*
  * Check one physical line before libinih sees it.  Returns -1 on error,
  * 0 when libinih should see a blank line (blank or comment), 1 for a
  * section header (x->section set), 2 for "key = value" (x->key and
@@ -991,16 +1012,7 @@ line_check(struct ctx *x, const char *p, size_t n)
 		return ctx_fail(x, "missing key name");
 	if (x->section == SECT_NONE)
 		return ctx_fail(x, "key outside of a [section]");
-	/* Both fit: n <= CONFIG_LINE_MAX. */
-	memcpy(x->key, p, len);
-	x->key[len] = '\0';
-	for (i = (size_t)(eq - p) + 1; i < n && is_blank(p[i]); i++)
-		;
-	for (len = n; len > i && is_blank(p[len - 1]); len--)
-		;
-	memcpy(x->value, p + i, len - i);
-	x->value[len - i] = '\0';
-	x->pending = 1;
+	line_keyval(x, p, n, (size_t)(eq - p), len);
 	return 2;
 }
 
@@ -1559,6 +1571,70 @@ config_secret(const struct config *c, int privileged, struct err *e)
 }
 
 /*
+ * The first line of a mailname file into out (len bytes), blanks at its
+ * end removed; "" when the file is missing, not a regular file, or the
+ * line does not fit.
+ */
+static void
+mailname_read(const char *path, char *out, size_t len)
+{
+	struct stat	 st;
+	struct buf	 b;
+	const char	*p;
+	size_t		 n;
+	int		 fd;
+
+	out[0] = '\0';
+	if (path == NULL || (fd = open(path, O_RDONLY | O_CLOEXEC |
+	    O_NONBLOCK)) == -1)
+		return;
+	buf_init(&b, 1024);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (read_all(fd, &b, 1) == 0 || errno == E2BIG)) {
+		p = buf_str(&b);
+		n = strcspn(p, "\r\n");
+		while (n > 0 && is_blank(p[n - 1]))
+			n--;
+		if (n > 0 && n < len) {
+			memcpy(out, p, n);
+			out[n] = '\0';
+		}
+	}
+	buf_free(&b);
+	close(fd);
+}
+
+/*
+ * This host's name into out when it has a dot: gethostname(), else the
+ * canonical name the resolver gives for it.  "" otherwise.
+ */
+static void
+dotted_hostname(char *out, size_t len)
+{
+	struct addrinfo	 hints, *res = NULL;
+	char		 host[256];
+
+	out[0] = '\0';
+	if (gethostname(host, sizeof(host)) == -1)
+		return;
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(host, '.') != NULL && check_hostname(host) == 0) {
+		snprintf(out, len, "%s", host);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0 || res == NULL)
+		return;
+	if (res->ai_canonname != NULL && strchr(res->ai_canonname, '.') !=
+	    NULL && strlen(res->ai_canonname) < len &&
+	    check_hostname(res->ai_canonname) == 0)
+		snprintf(out, len, "%s", res->ai_canonname);
+	freeaddrinfo(res);
+}
+
+/*
  * [sender] domain when the file does not set it (SPEC 0.2): the first line
  * of mailname (Debian's /etc/mailname), when it is a valid host name, else
  * this host's name when it has a dot (gethostname, then its canonical name
@@ -1568,60 +1644,16 @@ config_secret(const struct config *c, int privileged, struct err *e)
 int
 config_default_domain(struct config *c, const char *mailname, struct err *e)
 {
-	struct addrinfo	 hints, *res = NULL;
-	struct stat	 st;
-	struct buf	 b;
-	char		 host[256], line[256];
-	const char	*p, *pick = NULL;
-	size_t		 n;
-	int		 fd;
+	char	name[256];
 
 	if (c->domain != NULL)
 		return 0;
-	line[0] = '\0';
-	if (mailname != NULL && (fd = open(mailname, O_RDONLY | O_CLOEXEC |
-	    O_NONBLOCK)) != -1) {
-		buf_init(&b, 1024);
-		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    (read_all(fd, &b, 1) == 0 || errno == E2BIG)) {
-			p = buf_str(&b);
-			n = strcspn(p, "\r\n");
-			while (n > 0 && is_blank(p[n - 1]))
-				n--;
-			if (n > 0 && n < sizeof(line)) {
-				memcpy(line, p, n);
-				line[n] = '\0';
-			}
-		}
-		buf_free(&b);
-		close(fd);
-		if (line[0] != '\0' && check_hostname(line) == 0)
-			pick = line;
-	}
-	if (pick == NULL && gethostname(host, sizeof(host)) == 0) {
-		host[sizeof(host) - 1] = '\0';
-		if (strchr(host, '.') != NULL && check_hostname(host) == 0)
-			pick = host;
-		else {
-			memset(&hints, 0, sizeof(hints));
-			hints.ai_flags = AI_CANONNAME;
-			hints.ai_socktype = SOCK_STREAM;
-			if (getaddrinfo(host, NULL, &hints, &res) == 0 &&
-			    res != NULL && res->ai_canonname != NULL &&
-			    strchr(res->ai_canonname, '.') != NULL &&
-			    strlen(res->ai_canonname) < sizeof(line) &&
-			    check_hostname(res->ai_canonname) == 0) {
-				snprintf(line, sizeof(line), "%s",
-				    res->ai_canonname);
-				pick = line;
-			}
-			if (res != NULL)
-				freeaddrinfo(res);
-		}
-	}
-	if (pick == NULL)
+	mailname_read(mailname, name, sizeof(name));
+	if (name[0] == '\0' || check_hostname(name) == -1)
+		dotted_hostname(name, sizeof(name));
+	if (name[0] == '\0')
 		return 0;
-	if ((c->domain = strdup(pick)) == NULL)
+	if ((c->domain = strdup(name)) == NULL)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	return 0;
 }

@@ -331,6 +331,13 @@ cli_free(struct opts *o)
 	o->nrcpts = 0;
 }
 
+/* The fuzz targets are built without the Makefile's -DSYSCONFDIR. */
+#ifdef SYSCONFDIR
+#define USAGE_CONFIG	CONFIG_DEFAULT_PATH
+#else
+#define USAGE_CONFIG	"/etc/postern.ini"
+#endif
+
 const char *
 cli_usage(void)
 {
@@ -352,8 +359,7 @@ cli_usage(void)
 	    "  -odi|-odb|-odq deliver now | in the background | queue only\n"
 	    "  -oem -oee ...  accepted; errors are reported by the exit status\n"
 	    "  -v             SMTP transcript on stderr (AUTH hidden)\n"
-	    "  -C FILE        configuration file (default " CONFIG_DEFAULT_PATH
-	    ";\n"
+	    "  -C FILE        configuration file (default " USAGE_CONFIG ";\n"
 	    "                 also POSTERN_CONFIG)\n"
 	    "\n"
 	    "Exit status: 0 sent or queued, 64 usage, 65 data, 67 a recipient\n"

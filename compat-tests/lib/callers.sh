@@ -197,6 +197,11 @@ callers_setup() {
 	command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) not installed"
 	if [ "${POSTERN_CALLERS_NS:-}" != "$CASE_DIR" ]; then
 		callers_lock
+		# Private propagation needs "/" to be a mount point (in a plain
+		# chroot it is not: bind-mount the chroot onto itself first).
+		if ! unshare --mount --propagation private true 2>"$CASE_DIR/.unshare.err"; then
+			skip "no private mount namespace: $(head -n 1 "$CASE_DIR/.unshare.err")"
+		fi
 		# Run the whole case again, inside its own mount namespace.
 		trap - ERR
 		POSTERN_CALLERS_NS=$CASE_DIR exec unshare --mount --propagation private \

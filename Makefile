@@ -163,11 +163,14 @@ clean:
 .PHONY: deb deb-coexist install-privileged dist rpm rpmlint apk-checksums \
 	check-musl
 
-# The release tarball: the files git tracks, as they are in the work tree.
+# The release tarball: the files git tracks, as they are in the work tree,
+# except the APKBUILD, which holds the tarball's checksum (it lives in
+# Alpine's aports, next to the tarball, not inside it).
 DIST	= postern-$(VERSION)
 dist:
 	rm -f $(DIST).tar.gz
-	git ls-files -z | tar --null -T - --transform 's,^,$(DIST)/,' \
+	git ls-files -z | grep -zv '^packaging/alpine/APKBUILD$$' | \
+	  tar --null -T - --transform 's,^,$(DIST)/,' \
 	  --owner=0 --group=0 --numeric-owner --mtime='2026-01-01 00:00Z' \
 	  -czf $(DIST).tar.gz
 	@echo $(DIST).tar.gz

@@ -106,6 +106,15 @@ struct config {
 	int			 syslog_facility; /* LOG_MAIL etc., -1 for "no" */
 	char			*log_file;	/* NULL: no log file */
 	int			 log_stderr;	/* each log line also on stderr */
+
+	/* [dkim]: signing is on when domain, selector and key_file are set */
+	char			*dkim_domain;	/* d= */
+	char			*dkim_selector;	/* s= */
+	char			*dkim_key_file;
+	char			*dkim_headers;	/* "from:to:..", lower case */
+	int			 dkim_header_relaxed;
+	int			 dkim_body_relaxed;
+	int			 dkim_sign_always; /* sign = always */
 };
 
 /* Set every field to its default (no host). */
@@ -154,6 +163,14 @@ char	*config_secret(const struct config *c, int privileged, struct err *e);
  */
 int	config_default_domain(struct config *c, const char *mailname,
 	    struct err *e);
+
+/*
+ * Open a file that holds a secret (a DKIM key): O_NOFOLLOW, a regular
+ * file, no access for others, and owned by root and not group-writable
+ * when privileged.  Returns the descriptor or -1 with ERR_CONFIG, the
+ * message starting with path.
+ */
+int	config_open_secret(const char *path, int privileged, struct err *e);
 
 /* Wipe the password and free everything. */
 void	config_free(struct config *c);

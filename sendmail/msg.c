@@ -47,7 +47,9 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "io.h"
 #include "msg.h"
+#include "text.h"
 
 #define IN_BUFSZ	(64 * 1024)
 #define OUT_BUFSZ	(64 * 1024)
@@ -83,6 +85,9 @@ struct msg {
 };
 
 struct out {
+	const struct msg_tap *tap;	/* NULL: none */
+	struct buf	*hold;	/* the header section, for the tap */
+	int	 in_body;	/* the tap sees what is written */
 	int	 fd;
 	int	 err;		/* first errno; later writes are dropped */
 	off_t	 total;
@@ -562,20 +567,11 @@ msg_header_from(const struct msg *m)
 static void
 out_flush(struct out *o)
 {
-	size_t	off = 0;
-	ssize_t	n;
-
-	while (off < o->len && o->err == 0) {
-		n = write(o->fd, o->buf + off, o->len - off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			o->err = errno;
-		} else if (n == 0)
-			o->err = EIO;
-		else
-			off += (size_t)n;
-	}
+	/* io_write_all() leaves errno as write() set it. */
+	errno = 0;
+	if (o->err == 0 && o->len > 0 &&
+	    io_write_all(o->fd, o->buf, o->len, -1, NULL) == -1)
+		o->err = errno != 0 ? errno : EIO;
 	o->len = 0;
 }
 
@@ -585,6 +581,13 @@ out_put(struct out *o, const void *p, size_t n)
 	const char	*s = p;
 	size_t		 k;
 
+	if (o->hold != NULL) {
+		if (buf_add(o->hold, p, n) == -1 && o->err == 0)
+			o->err = E2BIG;
+		return;
+	}
+	if (o->in_body)
+		o->tap->body(o->tap->arg, p, n);
 	o->total += (off_t)n;
 	while (n > 0) {
 		if (o->len == sizeof(o->buf))
@@ -606,6 +609,9 @@ out_reset(struct out *o, int fd)
 	o->err = 0;
 	o->total = 0;
 	o->len = 0;
+	o->tap = NULL;
+	o->hold = NULL;
+	o->in_body = 0;
 }
 
 /* Emit one physical header line, folding it under MSG_LINE_MAX. */
@@ -669,29 +675,6 @@ is_atext(int c)
 	    strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
-static void
-base64(struct buf *b, const unsigned char *p, size_t n)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char		q[4];
-	unsigned long	v;
-	size_t		i;
-
-	for (i = 0; i < n; i += 3) {
-		v = (unsigned long)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned long)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		q[0] = tab[(v >> 18) & 63];
-		q[1] = tab[(v >> 12) & 63];
-		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		buf_add(b, q, 4);
-	}
-}
-
 /*
  * A display name as a phrase: atoms as they are, otherwise a quoted
  * string, or RFC 2047 encoded words when it is not ASCII (taken as UTF-8;
@@ -718,7 +701,7 @@ add_phrase(struct buf *b, const char *s)
 			if (i > 0)
 				buf_addc(b, ' ');
 			buf_adds(b, "=?UTF-8?B?");
-			base64(b, (const unsigned char *)s + i, k);
+			text_b64_append(b, s + i, k);
 			buf_adds(b, "?=");
 		}
 	} else if (atoms)
@@ -766,30 +749,11 @@ build_from(struct buf *b, const char *display, const struct msg_opts *opts,
 static int
 build_date(struct buf *b, struct err *e)
 {
-	static const char *const days[] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char *const mons[] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-	};
-	struct tm	tm;
-	time_t		t = time(NULL);
-	long		off;
-	char		sign = '+';
+	char	date[64];
 
-	if (localtime_r(&t, &tm) == NULL)
-		return err_set(e, ERR_SOFTWARE, "localtime failed");
-	off = tm.tm_gmtoff / 60;
-	if (off < 0) {
-		sign = '-';
-		off = -off;
-	}
+	text_date(time(NULL), date, sizeof(date));
 	buf_reset(b);
-	if (buf_printf(b, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n",
-	    days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
-	    off / 60, off % 60) == -1)
+	if (buf_printf(b, "Date: %s\r\n", date) == -1)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -1064,6 +1028,42 @@ fail:
 	return -1;
 }
 
+/*
+ * The header section through the tap (when there is one): held in memory,
+ * shown to the tap, written after the octets it reserves.
+ */
+static int
+emit_head(const struct msg *m, struct out *o, const struct msg_opts *opts,
+    int qp, struct msg_stats *st, struct err *e)
+{
+	static const char	 blanks[64] = "                                "
+				    "                                ";
+	struct buf		 h;
+	long			 r;
+	int			 rc = -1;
+
+	o->tap = opts->tap;
+	if (o->tap == NULL)
+		return emit_headers(m, o, opts, qp, st, e);
+	buf_init(&h, 4 * BUF_LIMIT_HEADERS);
+	o->in_body = 0;
+	o->hold = &h;
+	rc = emit_headers(m, o, opts, qp, st, e);
+	o->hold = NULL;
+	if (rc == 0 && o->err != 0)
+		rc = err_set(e, ERR_DATA, "header section too large");
+	if (rc == 0 && (r = o->tap->head(o->tap->arg, h.data, h.len, e)) < 0)
+		rc = -1;
+	if (rc == 0) {
+		for (; r > 0; r -= r > 64 ? 64 : r)
+			out_put(o, blanks, r > 64 ? 64 : (size_t)r);
+		out_put(o, h.data, h.len);
+		o->in_body = 1;
+	}
+	buf_free(&h);
+	return rc;
+}
+
 /* Body. */
 
 static void
@@ -1224,28 +1224,6 @@ qp_finish(struct qp *q)
 	q->col = 0;
 }
 
-/* An unnamed scratch file in dir. */
-static int
-scratch_open(const char *dir, struct err *e)
-{
-	char	path[4096];
-	int	fd;
-
-	if (dir == NULL)
-		dir = "/tmp";
-#ifdef O_TMPFILE
-	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1)
-		return fd;
-#endif
-	if ((size_t)snprintf(path, sizeof(path), "%s/postern.XXXXXX", dir) >=
-	    sizeof(path))
-		return err_set(e, ERR_IO, "scratch directory name too long");
-	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
-		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
-	unlink(path);
-	return fd;
-}
-
 static ssize_t
 pread_all(int fd, char *p, size_t n, off_t off)
 {
@@ -1273,8 +1251,10 @@ qp_rewrite(const struct msg *m, struct out *o, off_t body_off,
 	ssize_t		 n;
 	int		 fd, rc = -1;
 
-	if ((fd = scratch_open(opts->tmpdir, e)) == -1)
+	if ((fd = io_scratch_open(opts->tmpdir, e)) == -1) {
+		e->cls = ERR_IO;
 		return -1;
+	}
 	if ((so = malloc(sizeof(*so))) == NULL ||
 	    (rb = malloc(IN_BUFSZ)) == NULL) {
 		err_set(e, ERR_SOFTWARE, "out of memory");
@@ -1304,7 +1284,7 @@ qp_rewrite(const struct msg *m, struct out *o, off_t body_off,
 		goto done;
 	}
 	out_reset(o, o->fd);
-	if (emit_headers(m, o, opts, 1, st, e) == -1)
+	if (emit_head(m, o, opts, 1, st, e) == -1)
 		goto done;
 	for (off = 0; (n = pread_all(fd, rb, IN_BUFSZ, off)) > 0; off += n)
 		out_put(o, rb, (size_t)n);
@@ -1325,10 +1305,7 @@ done:
 static int
 opt_bad(const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
+	return text_has_ctl(s);
 }
 
 int
@@ -1359,7 +1336,7 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	out_reset(o, outfd);
 
-	if (emit_headers(m, o, opts, 0, st, e) == -1)
+	if (emit_head(m, o, opts, 0, st, e) == -1)
 		goto done;
 	body_off = o->total;
 	memset(&en, 0, sizeof(en));

@@ -207,6 +207,20 @@ set_arg(struct opts *o, int opt, char *val, struct err *e)
 	return err_set(e, ERR_USAGE, "internal: option -%c", opt);
 }
 
+/* "--name" options. */
+static int
+long_opt(struct opts *o, const char *arg, struct err *e)
+{
+	if (strcmp(arg, "--version") == 0)
+		o->mode = MODE_VERSION;
+	else if (strcmp(arg, "--help") == 0)
+		o->mode = MODE_HELP;
+	else
+		return err_set(e, ERR_USAGE, "%.64s: unknown option (see "
+		    "--help)", arg);
+	return 0;
+}
+
 int
 cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 {
@@ -237,12 +251,9 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			continue;
 		}
 		if (arg[1] == '-') {
-			if (strcmp(arg, "--version") == 0) {
-				o->mode = MODE_VERSION;
-				continue;
-			}
-			return err_set(e, ERR_USAGE, "%.64s: unknown option",
-			    arg);
+			if (long_opt(o, arg, e) == -1)
+				return -1;
+			continue;
 		}
 		for (p = arg + 1; *p != '\0'; p++) {
 			opt = (unsigned char)*p;
@@ -316,4 +327,40 @@ cli_free(struct opts *o)
 	free(o->rcpts);
 	o->rcpts = NULL;
 	o->nrcpts = 0;
+}
+
+/* The fuzz targets are built without the Makefile's -DSYSCONFDIR. */
+#ifdef SYSCONFDIR
+#define USAGE_CONFIG	CONFIG_DEFAULT_PATH
+#else
+#define USAGE_CONFIG	"/etc/postern.ini"
+#endif
+
+const char *
+cli_usage(void)
+{
+	return
+	    "usage: sendmail [options] [--] [recipient ...] < message\n"
+	    "       mailq | sendmail -bp     list the queue\n"
+	    "       sendmail -q | -q5m       run the queue once | every 5 minutes\n"
+	    "       sendmail -bv recipient   check config, TLS, AUTH, recipients\n"
+	    "       sendmail -bs             SMTP on stdin/stdout\n"
+	    "       sendmail -bV | --version | --help\n"
+	    "\n"
+	    "submit options:\n"
+	    "  -t             recipients from To/Cc/Bcc (added to arguments)\n"
+	    "  -i, -oi        a line with a single '.' does not end the message\n"
+	    "  -f ADDR, -r    envelope sender ('<>' for none)\n"
+	    "  -F NAME        full name for an added From:\n"
+	    "  -N, -R, -V     DSN notify, return, envelope id\n"
+	    "  -B 7BIT|8BITMIME\n"
+	    "  -odi|-odb|-odq deliver now | in the background | queue only\n"
+	    "  -oem -oee ...  accepted; errors are reported by the exit status\n"
+	    "  -v             SMTP transcript on stderr (AUTH hidden)\n"
+	    "  -C FILE        configuration file (default " USAGE_CONFIG ";\n"
+	    "                 also POSTERN_CONFIG)\n"
+	    "\n"
+	    "Exit status: 0 sent or queued, 64 usage, 65 data, 67 a recipient\n"
+	    "refused, 69 message refused, 75 temporary failure (queue off),\n"
+	    "77 not allowed, 78 configuration.  See postern(8), postern.ini(5).\n";
 }

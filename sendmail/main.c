@@ -36,6 +36,7 @@
 #include "msg.h"
 #include "net.h"
 #include "queue.h"
+#include "queue_list.h"
 #include "serve.h"
 #include "smtp.h"
 

@@ -1,5 +1,5 @@
 /*
- * queue.c -- the durable local queue: spool format, commit, run, list.
+ * queue.c -- the durable local queue: spool format, commit, run, scan.
  *
  * Exit status 0 promises that a message was delivered or is on disk and
  * will be delivered exactly once by a later run.  This file keeps that
@@ -2294,156 +2294,76 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* mailq                                                               */
+/* Scanning, for mailq and the queue tools (queue_list.c)              */
 
+const char *
+queue_dir(const struct queue *q)
+{
+	return q->dir;
+}
+
+/* Size of dirfd/ID.data and mtime of dirfd/name, for an entry without a
+ * control file that parses; 0 when missing. */
 static void
-put_safe(FILE *out, const char *s)
+item_stat(int dirfd, const char *name, const char *id, struct queue_item *it)
 {
-	for (; s != NULL && *s != '\0'; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+	struct stat	sb;
+	char		data[QUEUE_ID_SIZE + 8];
+
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		it->mtime = sb.st_mtime;
+	ename(data, sizeof(data), id, ".data");
+	if (fstatat(dirfd, data, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(sb.st_mode))
+		it->size = sb.st_size;
 }
 
-static void
-fmt_age(long long secs, char *out, size_t outlen)
+int
+queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
+    void *arg, struct err *e)
 {
-	if (secs < 0)
-		secs = 0;
-	if (secs < 120)
-		snprintf(out, outlen, "%llds", secs);
-	else if (secs < 2 * 3600)
-		snprintf(out, outlen, "%lldm", secs / 60);
-	else if (secs < 2 * 86400)
-		snprintf(out, outlen, "%lldh", secs / 3600);
-	else
-		snprintf(out, outlen, "%lldd", secs / 86400);
-}
+	struct names		 l;
+	struct queue_entry	 qe;
+	struct queue_item	 it;
+	struct err		 pe;
+	char			 id[QUEUE_ID_SIZE];
+	size_t			 i;
+	int			 dirfd, rc = 0, r;
 
-static const char *
-state_name(enum rcpt_state s)
-{
-	switch (s) {
-	case RCPT_PENDING:	return "pending";
-	case RCPT_SENT:		return "sent";
-	case RCPT_DEFERRED:	return "deferred";
-	case RCPT_FAILED:	return "failed";
-	}
-	return "?";
-}
-
-static void
-list_entry(FILE *out, const struct queue_entry *qe, time_t now, int queued)
-{
-	char	age[32], next[32];
-	size_t	i;
-
-	fmt_age((long long)(now - qe->created), age, sizeof(age));
-	fprintf(out, "%s %9lld %5s  <", qe->id, (long long)qe->size, age);
-	put_safe(out, qe->env.sender);
-	fprintf(out, ">\n");
-	if (queued) {
-		if (qe->next_attempt <= now)
-			snprintf(next, sizeof(next), "now");
-		else {
-			fmt_age((long long)(qe->next_attempt - now), next,
-			    sizeof(next));
-		}
-		fprintf(out, "    attempts: %u, next attempt: %s%s\n",
-		    qe->attempts, qe->next_attempt <= now ? "" : "in ",
-		    next);
-	}
-	if (qe->last_error != NULL) {
-		fprintf(out, "    last error: ");
-		put_safe(out, qe->last_error);
-		fputc('\n', out);
-	}
-	for (i = 0; i < qe->env.nrcpts; i++) {
-		const struct rcpt *r = &qe->env.rcpts[i];
-
-		fprintf(out, "    <");
-		put_safe(out, r->addr);
-		fprintf(out, "> %s", state_name(r->state));
-		if (r->reply != NULL && r->state != RCPT_SENT) {
-			fprintf(out, ": ");
-			put_safe(out, r->reply);
-		}
-		fputc('\n', out);
-	}
-}
-
-static int
-list_section(FILE *out, int dirfd, time_t now, int queued,
-    const char *heading, size_t *count, off_t *bytes, struct err *e)
-{
-	struct names		l;
-	struct queue_entry	qe;
-	struct err		pe;
-	char			id[QUEUE_ID_SIZE];
-	size_t			i;
-	int			rc;
-
-	*count = 0;
-	*bytes = 0;
+	dirfd = area == QUEUE_AREA_FAILED ? q->failfd : q->qfd;
 	if (list_dir(dirfd, &l, e) == -1)
 		return -1;
-	for (i = 0; i < l.n; i++) {
-		if (heading != NULL && (name_has(l.v[i], ".bad", id) ||
-		    name_has(l.v[i], ".ctl", id))) {
-			fprintf(out, "%s", heading);
-			heading = NULL;
-		}
+	for (i = 0; i < l.n && rc == 0; i++) {
+		memset(&it, 0, sizeof(it));
+		it.area = area;
+		it.id = id;
+		it.name = l.v[i];
 		if (name_has(l.v[i], ".bad", id)) {
-			(*count)++;
-			fprintf(out, "%s  malformed control file, kept as "
-			    "%s\n", id, l.v[i]);
+			it.bad = 1;
+			it.problem = "malformed control file";
+			item_stat(dirfd, l.v[i], id, &it);
+			rc = fn(arg, &it);
 			continue;
 		}
 		if (!name_has(l.v[i], ".ctl", id))
 			continue;
 		err_clear(&pe);
-		if ((rc = read_ctl(dirfd, l.v[i], &qe, &pe)) == 1)
+		if ((r = read_ctl(dirfd, l.v[i], &qe, &pe)) == 1)
 			continue;	/* delivered meanwhile */
-		(*count)++;
-		if (rc == -1) {
-			fprintf(out, "%s  unreadable: ", id);
-			put_safe(out, pe.msg);
-			fputc('\n', out);
-			continue;
+		if (r == -1) {
+			it.problem = pe.msg;
+			item_stat(dirfd, l.v[i], id, &it);
+		} else {
+			it.qe = &qe;
+			it.size = qe.size;
+			it.mtime = qe.created;
 		}
-		*bytes += qe.size;
-		list_entry(out, &qe, now, queued);
-		queue_entry_free(&qe);
+		rc = fn(arg, &it);
+		if (r == 0)
+			queue_entry_free(&qe);
 	}
 	names_free(&l);
-	return 0;
-}
-
-int
-queue_list(struct queue *q, FILE *out, time_t now, struct err *e)
-{
-	char	heading[PATH_MAX + 64];
-	size_t	n, nf;
-	off_t	bytes, fbytes;
-
-	if (now == 0)
-		now = time(NULL);
-	if (list_section(out, q->qfd, now, 1, NULL, &n, &bytes, e) == -1)
-		return -1;
-	if (n == 0)
-		fprintf(out, "Mail queue is empty\n");
-	else
-		fprintf(out, "-- %zu message%s, %lld octets in the queue\n",
-		    n, n == 1 ? "" : "s", (long long)bytes);
-	if (q->failfd != -1) {
-		snprintf(heading, sizeof(heading), "\nFailed permanently, "
-		    "kept in %s/failed (not retried):\n", q->dir);
-		if (list_section(out, q->failfd, now, 0, heading, &nf,
-		    &fbytes, e) == -1)
-			return -1;
-		if (nf > 0)
-			fprintf(out, "-- %zu failed message%s\n", nf,
-			    nf == 1 ? "" : "s");
-	}
-	if (ferror(out))
-		return err_set(e, ERR_IO, "mailq: write error");
+	if (rc != 0)
+		return err_set(e, ERR_IO, "queue: listing stopped");
 	return 0;
 }

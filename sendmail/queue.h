@@ -11,8 +11,8 @@
  * Errors: ERR_CANTCREAT when an entry (or the queue's directories) cannot
  * be created, ERR_IO when writing, fsync or rename fails.  Either way
  * nothing was promised and no partial entry is left in the queue.  This
- * module never prints (except queue_list() to the stream it is given)
- * and never exits.
+ * module never prints and never exits; the listing (mailq) is in
+ * queue_list.c.
  */
 #ifndef POSTERN_QUEUE_H
 #define POSTERN_QUEUE_H
@@ -233,11 +233,33 @@ int	queue_run(struct queue *q, const struct queue_params *p,
 	    struct err *e);
 
 /*
- * mailq: list q/ (id, size, age, sender, recipients with state, attempts,
- * last error, next attempt), or "Mail queue is empty" when q/ holds no
- * entry; then the entries in failed/, under their own heading.
+ * Scanning, for mailq and the queue tools (queue_list.h).  queue_scan()
+ * calls fn once per entry of q/ (QUEUE_AREA_QUEUED) or failed/
+ * (QUEUE_AREA_FAILED), in id order, that is oldest first: with the parsed
+ * control file in it->qe, or it->qe NULL and it->problem saying why (a
+ * control file that does not parse, or a failed/ID.bad).  An entry that
+ * disappears meanwhile is skipped.  Nothing is locked: what fn sees is a
+ * snapshot.  fn returns 0 to go on; anything else stops the scan, which
+ * then returns -1 (ERR_IO).  A missing directory scans as empty.
  */
-int	queue_list(struct queue *q, FILE *out, time_t now, struct err *e);
+enum queue_area { QUEUE_AREA_QUEUED = 0, QUEUE_AREA_FAILED };
+
+struct queue_item {
+	enum queue_area		  area;
+	const char		 *id;
+	const char		 *name;		/* ID.ctl or ID.bad */
+	const struct queue_entry *qe;		/* NULL: see problem */
+	const char		 *problem;
+	int			  bad;		/* failed/ID.bad */
+	off_t			  size;		/* of the data file */
+	time_t			  mtime;	/* arrival, or the file's mtime */
+};
+
+typedef int	(*queue_scan_fn)(void *arg, const struct queue_item *it);
+
+int	queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
+	    void *arg, struct err *e);
+const char *queue_dir(const struct queue *q);
 
 /* Exposed for tests and the fuzz target. */
 int	queue_ctl_parse(const char *data, size_t len, struct queue_entry *qe,

@@ -31,6 +31,7 @@
 #include "envelope.h"
 #include "err.h"
 #include "queue.h"
+#include "queue_list.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

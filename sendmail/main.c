@@ -30,6 +30,7 @@
 #include "addr.h"
 #include "alias.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "envelope.h"
 #include "log.h"
@@ -71,6 +72,7 @@ struct run {
 	char		 fullname[256];
 	char		 hostname[256];
 	long long	 start_ms;
+	const struct queue_select *select;	/* -qI/-qR/-qS, or NULL */
 };
 
 static int
@@ -500,6 +502,10 @@ run_queue_once(struct run *r, struct queue *q, struct delivery *d, int force,
 	queue_params(r, &p);
 	p.force = force;
 	p.max_entries = max;
+	if (r->select != NULL) {
+		p.select = queue_select_match;
+		p.select_arg = (void *)r->select;
+	}
 	memset(st, 0, sizeof(*st));
 	return queue_run(q, &p, &qd, st, e);
 }
@@ -1106,10 +1112,40 @@ mode_list(struct run *r)
 	struct err	 e;
 
 	if (open_queue(r, &q, 0, &e) == -1 ||
-	    queue_list(q, stdout, time(NULL), &e) == -1)
+	    queue_list(q, stdout, r->opts.json ? QUEUE_LIST_JSON :
+	    QUEUE_LIST_MAILQ, &e) == -1)
 		die(&e);
 	queue_close(q);
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+}
+
+/*
+ * --delete ID...|ALL.  A set-gid run could remove anybody's mail, so there
+ * only root and the queue directory's owner may delete; without set-gid
+ * the file system decides.
+ */
+static int
+mode_delete(struct run *r)
+{
+	struct queue	*q;
+	struct stat	 sb;
+	struct err	 e;
+	size_t		 removed;
+	int		 rc;
+
+	if (open_queue(r, &q, 0, &e) == -1)
+		die(&e);
+	if (r->privileged && getuid() != 0 && (stat(queue_dir(q), &sb) == -1 ||
+	    sb.st_uid != getuid()))
+		dief(ERR_NOPERM, "--delete: only root or the owner of %s may "
+		    "delete queue entries", queue_dir(q));
+	rc = queue_delete_ids(q, r->opts.rcpts, r->opts.nrcpts,
+	    QUEUE_DELETE_WAIT_MS, stderr, &removed, &e);
+	if (removed > 0)
+		log_info("queue: --delete removed %zu entr%s (uid %ld)",
+		    removed, removed == 1 ? "y" : "ies", (long)getuid());
+	queue_close(q);
+	return rc == 0 ? EX_OK : exit_code(e.cls);
 }
 
 /*
@@ -1123,12 +1159,24 @@ mode_queue(struct run *r)
 	struct delivery		 d;
 	struct queue_stats	 st;
 	struct queue		*q;
+	struct queue_select	 sel;
 	struct err		 e;
+	char			 summary[300];
+	long long		 t0;
+	size_t			 i;
 	long			 interval = r->opts.queue_interval;
 
+	memset(&sel, 0, sizeof(sel));
+	for (i = 0; i < r->opts.nqselect; i++) {
+		sel.v[i].kind = r->opts.qselect[i].kind;
+		sel.v[i].substr = r->opts.qselect[i].substr;
+	}
+	sel.n = r->opts.nqselect;
+	r->select = sel.n > 0 ? &sel : NULL;
 	if (open_queue(r, &q, 1, &e) == -1)
 		die(&e);
 	for (;;) {
+		t0 = clock_now_ms();
 		memset(&d, 0, sizeof(d));
 		d.r = r;
 		if (run_queue_once(r, q, &d, interval == 0, 0, &st, &e) == -1) {
@@ -1138,6 +1186,12 @@ mode_queue(struct run *r)
 			fprintf(stderr, "postern: queue run: %s\n", e.msg);
 		}
 		delivery_close(&d);
+		/* One line per run; a periodic run logs only when it worked. */
+		queue_run_summary(&st, clock_now_ms() - t0, summary,
+		    sizeof(summary));
+		if (interval == 0 || st.due > 0 || st.expired > 0 ||
+		    st.malformed > 0)
+			log_info("%s", summary);
 		if (r->opts.verbose)
 			fprintf(stderr, "postern: queue run: %zu entries, %zu "
 			    "sent, %zu deferred, %zu failed (%zu expired), "
@@ -1173,7 +1227,7 @@ main(int argc, char **argv)
 		break;
 	}
 	if (r.opts.mode != MODE_SUBMIT && r.opts.mode != MODE_VERIFY &&
-	    r.opts.nrcpts > 0)
+	    r.opts.mode != MODE_DELETE && r.opts.nrcpts > 0)
 		dief(ERR_USAGE, "recipients are only allowed when submitting "
 		    "or verifying (-bm, -bv)");
 	identify(&r);
@@ -1194,6 +1248,8 @@ main(int argc, char **argv)
 		return mode_list(&r);
 	case MODE_QUEUE_RUN:
 		return mode_queue(&r);
+	case MODE_DELETE:
+		return mode_delete(&r);
 	default:
 		break;
 	}

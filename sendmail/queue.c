@@ -134,6 +134,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "clock.h"
 #include "envelope.h"
 #include "err.h"
 #include "queue.h"
@@ -1999,6 +2000,10 @@ process_locked(struct queue *q, const char *id, int datafd,
 		move_aside(q, id, &pe, d, st);
 		return 0;
 	}
+	if (p->select != NULL && !p->select(p->select_arg, &qe)) {
+		queue_entry_free(&qe);
+		return 0;	/* not chosen by -qI, -qR, -qS */
+	}
 	past = now >= qe.created + (time_t)p->lifetime;
 	if ((expire_only && !past) ||
 	    (!force && qe.next_attempt > now && !past)) {
@@ -2366,4 +2371,81 @@ queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
 	if (rc != 0)
 		return err_set(e, ERR_IO, "queue: listing stopped");
 	return 0;
+}
+
+/* flock(LOCK_EX) on fd, retrying every 50 ms until wait_ms have passed. */
+static int
+lock_wait(int fd, long wait_ms)
+{
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	long long	 deadline = clock_now_ms() + wait_ms;
+
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (clock_now_ms() >= deadline)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+static int
+unlink_found(int dirfd, const char *id, const char *suffix, int *found,
+    struct err *e)
+{
+	char	name[QUEUE_ID_SIZE + 8];
+
+	if (dirfd == -1)
+		return 0;
+	ename(name, sizeof(name), id, suffix);
+	if (unlinkat(dirfd, name, 0) == 0) {
+		*found = 1;
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	return err_set(e, ERR_IO, "%s: unlink %s: %s", id, name,
+	    strerror(errno));
+}
+
+int
+queue_delete(struct queue *q, const char *id, long wait_ms, struct err *e)
+{
+	char	name[QUEUE_ID_SIZE + 8];
+	int	fd = -1, found = 0, ffound = 0, rc = 0;
+
+	if (strlen(id) != QUEUE_ID_LEN || !queue_id_valid(id))
+		return 1;
+	ename(name, sizeof(name), id, ".data");
+	if (q->qfd != -1 && (fd = openat(q->qfd, name, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC)) == -1 && errno != ENOENT)
+		return err_set(e, ERR_IO, "%s: open q/%s: %s", id, name,
+		    strerror(errno));
+	if (fd != -1 && lock_wait(fd, wait_ms) == -1) {
+		close(fd);
+		return err_set(e, ERR_TEMP, "%s: another postern process is "
+		    "delivering it (still locked after %ld s); try again",
+		    id, wait_ms / 1000);
+	}
+	/* The control file first: without it the entry does not exist. */
+	if (unlink_found(q->qfd, id, ".ctl", &found, e) == -1 ||
+	    unlink_found(q->qfd, id, ".data", &found, e) == -1)
+		rc = -1;
+	if (rc == 0 && found && fsync_dir(q->qfd) == -1)
+		rc = err_set(e, ERR_IO, "%s: fsync q/: %s", id,
+		    strerror(errno));
+	/* failed/ too, still under the lock (fail_record() writes there). */
+	if (rc == 0 && (unlink_found(q->failfd, id, ".ctl", &ffound, e) == -1 ||
+	    unlink_found(q->failfd, id, ".bad", &ffound, e) == -1 ||
+	    unlink_found(q->failfd, id, ".data", &ffound, e) == -1))
+		rc = -1;
+	if (rc == 0 && ffound && fsync_dir(q->failfd) == -1)
+		rc = err_set(e, ERR_IO, "%s: fsync failed/: %s", id,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	if (rc == -1)
+		return -1;
+	return found || ffound ? 0 : 1;
 }

@@ -103,6 +103,9 @@ struct queue_params {
 	int		 dsn_on_submit;	/* queue_spool_settle() queues DSNs too */
 	const char	*hostname;	/* Reporting-MTA, DSN From/Message-ID */
 	time_t		 now;		/* 0: time(NULL) (tests set it) */
+	/* -qI, -qR, -qS: only entries select() says 1 for; NULL: all. */
+	int		(*select)(void *arg, const struct queue_entry *qe);
+	void		*select_arg;
 };
 
 /*
@@ -260,6 +263,18 @@ typedef int	(*queue_scan_fn)(void *arg, const struct queue_item *it);
 int	queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
 	    void *arg, struct err *e);
 const char *queue_dir(const struct queue *q);
+
+/*
+ * Remove the entry id from q/ and failed/ (no DSN, nothing logged).  The
+ * lock on q/ID.data is taken first, waiting up to wait_ms milliseconds
+ * for a runner or submitter that holds it, so an entry is never removed
+ * under a delivery; then the control file goes (the entry is gone), the
+ * data file, and the directory is synced.  Returns 0 when removed, 1 when
+ * there is no such entry, -1 with ERR_TEMP (still locked after wait_ms)
+ * or ERR_IO.
+ */
+int	queue_delete(struct queue *q, const char *id, long wait_ms,
+	    struct err *e);
 
 /* Exposed for tests and the fuzz target. */
 int	queue_ctl_parse(const char *data, size_t len, struct queue_entry *qe,

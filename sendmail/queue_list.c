@@ -44,7 +44,7 @@
 #define LIST_STRING_FORMAT	"%-11s %7s %-20s %s\n"
 #define LIST_SENDER_FORMAT	"%-11s %7lld %20.20s %s\n"
 #define LIST_REASON_COLUMN	76
-#define JSON_LINE_MAX		(4 * 1024 * 1024)
+#define JSON_LINE_MAX		(16 * 1024 * 1024)	/* one entry */
 
 /* Control octets (a terminal's escape sequences) become '?'. */
 static void
@@ -235,12 +235,20 @@ queue_item_json(const struct queue_item *it, struct buf *b)
 static int
 list_item(void *arg, const struct queue_item *it)
 {
-	struct listing	*l = arg;
+	struct listing		*l = arg;
+	struct queue_item	 big;
 
 	if (l->fmt == QUEUE_LIST_JSON) {
 		buf_reset(&l->line);
-		if (queue_item_json(it, &l->line) == -1)
-			return -1;
+		if (queue_item_json(it, &l->line) == -1) {
+			/* Thousands of long replies: list it without them. */
+			big = *it;
+			big.qe = NULL;
+			big.problem = "entry too large to list as JSON";
+			buf_reset(&l->line);
+			if (queue_item_json(&big, &l->line) == -1)
+				return -1;
+		}
 		fwrite(l->line.data, 1, l->line.len, l->out);
 		fputc('\n', l->out);
 	} else

@@ -35,7 +35,6 @@
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
-#include "net.h"
 #include "queue.h"
 #include "queue_list.h"
 #include "serve.h"
@@ -363,7 +362,7 @@ log_result(const struct run *r, const char *id, const struct envelope *env,
 	    info && info->relay[0] ? info->relay : "none",
 	    info && info->tls_version[0] ? info->tls_version : "none",
 	    info && info->authenticated ? r->cfg.user : "none", status,
-	    why, (double)(net_now_ms() - r->start_ms) / 1000.0);
+	    why, (double)(clock_now_ms() - r->start_ms) / 1000.0);
 }
 
 /*
@@ -1212,7 +1211,7 @@ main(int argc, char **argv)
 	struct err	e;
 
 	memset(&r, 0, sizeof(r));
-	r.start_ms = net_now_ms();
+	r.start_ms = clock_now_ms();
 	secure_start(&r);
 	if (cli_parse(&r.opts, argc, argv, &e) == -1)
 		die(&e);

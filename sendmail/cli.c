@@ -243,18 +243,21 @@ check_queue_tools(const struct opts *o, struct err *e)
 	return 0;
 }
 
-/* --version and the queue tools' --json, --delete. */
+/* "--name" options: --version, --help, the queue tools' --json, --delete. */
 static int
 long_option(struct opts *o, const char *arg, struct err *e)
 {
 	if (strcmp(arg, "--version") == 0)
 		o->mode = MODE_VERSION;
+	else if (strcmp(arg, "--help") == 0)
+		o->mode = MODE_HELP;
 	else if (strcmp(arg, "--json") == 0)
 		o->json = 1;
 	else if (strcmp(arg, "--delete") == 0)
 		o->mode = MODE_DELETE;
 	else
-		return err_set(e, ERR_USAGE, "%.64s: unknown option", arg);
+		return err_set(e, ERR_USAGE, "%.64s: unknown option (see "
+		    "--help)", arg);
 	return 0;
 }
 
@@ -374,4 +377,44 @@ cli_free(struct opts *o)
 	free(o->rcpts);
 	o->rcpts = NULL;
 	o->nrcpts = 0;
+}
+
+/* The fuzz targets are built without the Makefile's -DSYSCONFDIR. */
+#ifdef SYSCONFDIR
+#define USAGE_CONFIG	CONFIG_DEFAULT_PATH
+#else
+#define USAGE_CONFIG	"/etc/postern.ini"
+#endif
+
+const char *
+cli_usage(void)
+{
+	return
+	    "usage: sendmail [options] [--] [recipient ...] < message\n"
+	    "       mailq | sendmail -bp     list the queue\n"
+	    "       sendmail -q | -q5m       run the queue once | every 5 minutes\n"
+	    "       sendmail -qRsubstr       run now the entries with a matching\n"
+	    "                                recipient (-qS sender, -qI queue id)\n"
+	    "       mailq --json             the queue as JSON, one entry a line\n"
+	    "       sendmail --delete ID...|ALL  remove queue entries (no DSN)\n"
+	    "       sendmail -bv recipient   check config, TLS, AUTH, recipients\n"
+	    "       sendmail -bs             SMTP on stdin/stdout\n"
+	    "       sendmail -bV | --version | --help\n"
+	    "\n"
+	    "submit options:\n"
+	    "  -t             recipients from To/Cc/Bcc (added to arguments)\n"
+	    "  -i, -oi        a line with a single '.' does not end the message\n"
+	    "  -f ADDR, -r    envelope sender ('<>' for none)\n"
+	    "  -F NAME        full name for an added From:\n"
+	    "  -N, -R, -V     DSN notify, return, envelope id\n"
+	    "  -B 7BIT|8BITMIME\n"
+	    "  -odi|-odb|-odq deliver now | in the background | queue only\n"
+	    "  -oem -oee ...  accepted; errors are reported by the exit status\n"
+	    "  -v             SMTP transcript on stderr (AUTH hidden)\n"
+	    "  -C FILE        configuration file (default " USAGE_CONFIG ";\n"
+	    "                 also POSTERN_CONFIG)\n"
+	    "\n"
+	    "Exit status: 0 sent or queued, 64 usage, 65 data, 67 a recipient\n"
+	    "refused, 69 message refused, 75 temporary failure (queue off),\n"
+	    "77 not allowed, 78 configuration.  See postern(8), postern.ini(5).\n";
 }

@@ -21,6 +21,7 @@ enum cli_mode {
 	MODE_NEWALIASES,	/* -bi, newaliases */
 	MODE_QUEUE_RUN,		/* -q, -qINTERVAL */
 	MODE_VERSION,		/* -bV, --version */
+	MODE_HELP,		/* --help */
 	MODE_DELETE		/* --delete ID...|ALL (ids in rcpts) */
 };
 
@@ -70,5 +71,8 @@ void	cli_free(struct opts *o);
 
 /* Parse "30", "30s", "5m", "2h", "1d" into seconds, -1 on error. */
 long	cli_parse_interval(const char *s);
+
+/* The --help text (a usage summary; man postern has the rest). */
+const char	*cli_usage(void);
 
 #endif

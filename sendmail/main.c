@@ -11,6 +11,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,10 @@ struct run {
 	struct submit_params	 p;
 };
 
+/* -qINTERVAL's stop request (see stop_handlers()). */
+static volatile sig_atomic_t	stop_signal;
+static int			stop_pipe[2] = { -1, -1 };
+
 static int
 exit_code(enum err_class cls)
 {
@@ -79,17 +87,30 @@ exit_code(enum err_class cls)
 	return EX_TEMPFAIL;
 }
 
+/* Refusals also go to syslog: cron, sudo, mdadm ignore the status. */
+static void
+refused(int code, const char *why)
+{
+	if (code == EX_USAGE || code == EX_DATAERR || code == EX_NOPERM ||
+	    code == EX_CONFIG)
+		log_refusal(code, why);
+}
+
 static void __attribute__((noreturn))
 die(const struct err *e)
 {
+	int	code = exit_code(e->cls);
+
 	fprintf(stderr, "postern: %s\n", e->msg);
-	exit(exit_code(e->cls));
+	refused(code, e->msg);
+	exit(code);
 }
 
 static void __attribute__((noreturn))
 die_usage(const char *why)
 {
 	fprintf(stderr, "postern: %s\n", why);
+	refused(EX_USAGE, why);
 	exit(EX_USAGE);
 }
 
@@ -106,7 +127,10 @@ load_config(struct run *r, struct err *e)
 	if (path == NULL)
 		path = CONFIG_DEFAULT_PATH;
 	config_defaults(&r->cfg);
-	return config_load(&r->cfg, path, r->proc.privileged, e);
+	if (config_load(&r->cfg, path, r->proc.privileged, e) == -1)
+		return -1;
+	/* [sender] domain unset: /etc/mailname, else a dotted FQDN. */
+	return config_default_domain(&r->cfg, CONFIG_MAILNAME_PATH, e);
 }
 
 /* Every mode's parameters, from the configuration and the caller. */
@@ -175,6 +199,8 @@ mode_submit(struct run *r)
 	if (line[0] != '\0')
 		fprintf(stderr, "postern: %s\n", line);
 	submit_free(s);
+	if (line[0] != '\0')
+		refused(exit_code(e.cls), line);
 	return exit_code(e.cls);
 }
 
@@ -262,6 +288,57 @@ mode_delete(struct run *r)
 }
 
 /*
+ * -qINTERVAL stops on SIGTERM or SIGINT (docker/podman stop, Ctrl-C; as
+ * PID 1 a process without a handler would ignore them): the message being
+ * sent finishes (the deliverer's more() then says no, so the run only
+ * scans for expiries and sends nothing new), every other entry stays as
+ * it is, and the process exits 0.  The handler writes to a pipe that the
+ * sleep between runs polls, so a signal can never be missed between a
+ * check and the sleep.
+ */
+static void
+on_stop(int sig)
+{
+	int	save = errno;
+
+	stop_signal = sig;
+	if (stop_pipe[1] != -1)
+		(void)!write(stop_pipe[1], "", 1);
+	errno = save;
+}
+
+static void
+stop_handlers(void)
+{
+	struct sigaction	sa;
+	struct err		e;
+
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		err_set(&e, ERR_SOFTWARE, "pipe: %s", strerror(errno));
+		die(&e);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: a sleep ends at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Sleep seconds, or less when told to stop; returns 1 when told to stop. */
+static int
+stop_wait(long seconds)
+{
+	struct pollfd	pfd = { stop_pipe[0], POLLIN, 0 };
+	long long	deadline = clock_now_ms() + (long long)seconds * 1000;
+	long long	left;
+
+	while (stop_signal == 0 && (left = deadline - clock_now_ms()) > 0)
+		(void)poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+	return stop_signal != 0;
+}
+
+/*
  * -q: one run that tries every entry now (as Postfix's sendmail -q does);
  * -qINTERVAL: a run every INTERVAL in the foreground, each trying only the
  * entries that are due (for containers and systemd).
@@ -290,6 +367,10 @@ mode_queue(struct run *r)
 	}
 	if (submit_open_queue(&r->p, &q, 1, &e) == -1)
 		die(&e);
+	if (interval > 0) {
+		stop_handlers();
+		r->p.dp.stop = &stop_signal;
+	}
 	for (;;) {
 		t0 = clock_now_ms();
 		/* Each run opens its own session. */
@@ -310,10 +391,12 @@ mode_queue(struct run *r)
 			    "sent, %zu deferred, %zu failed (%zu expired), "
 			    "%zu locked\n", st.entries, st.sent, st.deferred,
 			    st.failed, st.expired, st.locked);
-		if (interval == 0)
+		if (interval == 0 || stop_wait(interval))
 			break;
-		sleep((unsigned)interval);
 	}
+	if (stop_signal != 0)
+		log_info("queue runner stopped by signal %d; every entry "
+		    "left in the queue", (int)stop_signal);
 	queue_close(q);
 	return EX_OK;
 }
@@ -326,6 +409,7 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.start_ms = clock_now_ms();
+	log_set_argv(argc, argv);
 	if (proc_secure_start(&r.proc, &e) == -1)
 		die(&e);
 	if (cli_parse(&r.opts, argc, argv, &e) == -1)
@@ -334,6 +418,10 @@ main(int argc, char **argv)
 	case MODE_VERSION:
 		printf("postern %s\n", POSTERN_VERSION);
 		return EX_OK;
+	case MODE_HELP:
+		fputs(cli_usage(), stdout);
+		return fflush(stdout) == 0 && !ferror(stdout) ? EX_OK :
+		    EX_IOERR;
 	case MODE_NEWALIASES:
 		/* Aliases are read at each submission: nothing to rebuild. */
 		return EX_OK;

@@ -207,17 +207,74 @@ set_arg(struct opts *o, int opt, char *val, struct err *e)
 	return err_set(e, ERR_USAGE, "internal: option -%c", opt);
 }
 
-/* "--name" options. */
+/* -qIsubstr, -qRsubstr, -qSsubstr (sendmail 8): glued only. */
 static int
-long_opt(struct opts *o, const char *arg, struct err *e)
+add_qselect(struct opts *o, char kind, const char *substr, struct err *e)
+{
+	if (*substr == '\0')
+		return err_set(e, ERR_USAGE, "-q%c needs a substring, glued "
+		    "(-q%cexample.com)", kind, kind);
+	if (has_ctl(substr))
+		return err_set(e, ERR_USAGE, "-q%c: control character", kind);
+	if (o->nqselect == CLI_QSELECT_MAX)
+		return err_set(e, ERR_USAGE, "-q%c: more than %d -qI/-qR/-qS",
+		    kind, CLI_QSELECT_MAX);
+	o->qselect[o->nqselect].kind = kind;
+	o->qselect[o->nqselect].substr = substr;
+	o->nqselect++;
+	return 0;
+}
+
+/* Combinations of the queue tools' options that make no sense. */
+static int
+check_queue_tools(const struct opts *o, struct err *e)
+{
+	if (o->json && o->mode != MODE_LIST)
+		return err_set(e, ERR_USAGE, "--json: only with -bp or mailq");
+	if (o->nqselect > 0 && o->queue_interval > 0)
+		return err_set(e, ERR_USAGE, "-qI/-qR/-qS run the queue once; "
+		    "not with -qINTERVAL");
+	if (o->nqselect > 0 && o->mode != MODE_QUEUE_RUN)
+		return err_set(e, ERR_USAGE, "-qI/-qR/-qS: not with another "
+		    "mode");
+	if (o->mode == MODE_DELETE && o->nrcpts == 0)
+		return err_set(e, ERR_USAGE, "--delete: name the queue ids, or "
+		    "ALL");
+	return 0;
+}
+
+/* "--name" options: --version, --help, the queue tools' --json, --delete. */
+static int
+long_option(struct opts *o, const char *arg, struct err *e)
 {
 	if (strcmp(arg, "--version") == 0)
 		o->mode = MODE_VERSION;
 	else if (strcmp(arg, "--help") == 0)
 		o->mode = MODE_HELP;
+	else if (strcmp(arg, "--json") == 0)
+		o->json = 1;
+	else if (strcmp(arg, "--delete") == 0)
+		o->mode = MODE_DELETE;
 	else
 		return err_set(e, ERR_USAGE, "%.64s: unknown option (see "
 		    "--help)", arg);
+	return 0;
+}
+
+/* -q, -qINTERVAL, -qIsubstr, -qRsubstr, -qSsubstr; v follows the q. */
+static int
+set_q(struct opts *o, const char *v, struct err *e)
+{
+	o->mode = MODE_QUEUE_RUN;
+	if (v[0] == 'I' || v[0] == 'R' || v[0] == 'S')
+		return add_qselect(o, v[0], v + 1, e);
+	if (v[0] == '\0') {
+		o->queue_interval = 0;
+		return 0;
+	}
+	if ((o->queue_interval = cli_parse_interval(v)) <= 0)
+		return err_set(e, ERR_USAGE, "-q%.32s: unsupported (use -q, "
+		    "-qINTERVAL such as -q5m, or -qI, -qR, -qS)", v);
 	return 0;
 }
 
@@ -251,7 +308,7 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			continue;
 		}
 		if (arg[1] == '-') {
-			if (long_opt(o, arg, e) == -1)
+			if (long_option(o, arg, e) == -1)
 				return -1;
 			continue;
 		}
@@ -277,15 +334,8 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 				o->nignored++;
 				continue;
 			case 'q':
-				o->mode = MODE_QUEUE_RUN;
-				if (p[1] == '\0') {
-					o->queue_interval = 0;
-				} else if ((o->queue_interval =
-				    cli_parse_interval(p + 1)) <= 0) {
-					return err_set(e, ERR_USAGE,
-					    "-q%.32s: unsupported (use -q or "
-					    "-qINTERVAL such as -q5m)", p + 1);
-				}
+				if (set_q(o, p + 1, e) == -1)
+					return -1;
 				break;
 			case 'X':
 				return err_set(e, ERR_USAGE, "-X: traffic logs "
@@ -318,7 +368,7 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			break;	/* the rest of arg was the option's value */
 		}
 	}
-	return 0;
+	return check_queue_tools(o, e);
 }
 
 void
@@ -343,6 +393,10 @@ cli_usage(void)
 	    "usage: sendmail [options] [--] [recipient ...] < message\n"
 	    "       mailq | sendmail -bp     list the queue\n"
 	    "       sendmail -q | -q5m       run the queue once | every 5 minutes\n"
+	    "       sendmail -qRsubstr       run now the entries with a matching\n"
+	    "                                recipient (-qS sender, -qI queue id)\n"
+	    "       mailq --json             the queue as JSON, one entry a line\n"
+	    "       sendmail --delete ID...|ALL  remove queue entries (no DSN)\n"
 	    "       sendmail -bv recipient   check config, TLS, AUTH, recipients\n"
 	    "       sendmail -bs             SMTP on stdin/stdout\n"
 	    "       sendmail -bV | --version | --help\n"

@@ -21,8 +21,12 @@ enum cli_mode {
 	MODE_NEWALIASES,	/* -bi, newaliases */
 	MODE_QUEUE_RUN,		/* -q, -qINTERVAL */
 	MODE_VERSION,		/* -bV, --version */
-	MODE_HELP		/* --help */
+	MODE_HELP,		/* --help */
+	MODE_DELETE		/* --delete ID...|ALL (ids in rcpts) */
 };
+
+/* -qI, -qR, -qS: at most this many in one run. */
+#define CLI_QSELECT_MAX		16
 
 /* -od: -1 when not given, else one of enum config_delivery. */
 #define CLI_DELIVERY_UNSET	(-1)
@@ -46,6 +50,13 @@ struct opts {
 	size_t		 nrcpts;
 	/* Options accepted and ignored, for -v to report. */
 	size_t		 nignored;
+	/* The queue tools: --json (with -bp), -qI/-qR/-qS substrings. */
+	int		 json;
+	struct {
+		char		 kind;		/* 'I', 'R' or 'S' */
+		const char	*substr;
+	}		 qselect[CLI_QSELECT_MAX];
+	size_t		 nqselect;
 };
 
 /*

@@ -8,6 +8,7 @@
  * mapped to sysexits here and nowhere else; a failure nobody planned for
  * maps to 75 (EX_TEMPFAIL).
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include "params.h"
 #include "proc.h"
 #include "queue.h"
+#include "queue_list.h"
 #include "serve.h"
 #include "submit.h"
 #include "verify.h"
@@ -251,10 +253,42 @@ mode_list(struct run *r)
 	struct err	 e;
 
 	if (submit_open_queue(&r->p, &q, 0, &e) == -1 ||
-	    queue_list(q, stdout, time(NULL), &e) == -1)
+	    queue_list(q, stdout, r->opts.json ? QUEUE_LIST_JSON :
+	    QUEUE_LIST_MAILQ, &e) == -1)
 		die(&e);
 	queue_close(q);
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+}
+
+/*
+ * --delete ID...|ALL.  A set-gid run could remove anybody's mail, so there
+ * only root and the queue directory's owner may delete; without set-gid
+ * the file system decides.
+ */
+static int
+mode_delete(struct run *r)
+{
+	struct queue	*q;
+	struct stat	 sb;
+	struct err	 e;
+	size_t		 removed;
+	int		 rc;
+
+	if (submit_open_queue(&r->p, &q, 0, &e) == -1)
+		die(&e);
+	if (r->proc.privileged && getuid() != 0 &&
+	    (stat(queue_dir(q), &sb) == -1 || sb.st_uid != getuid())) {
+		err_set(&e, ERR_NOPERM, "--delete: only root or the owner of "
+		    "%s may delete queue entries", queue_dir(q));
+		die(&e);
+	}
+	rc = queue_delete_ids(q, r->opts.rcpts, r->opts.nrcpts,
+	    QUEUE_DELETE_WAIT_MS, stderr, &removed, &e);
+	if (removed > 0)
+		log_info("queue: --delete removed %zu entr%s (uid %ld)",
+		    removed, removed == 1 ? "y" : "ies", (long)getuid());
+	queue_close(q);
+	return rc == 0 ? EX_OK : exit_code(e.cls);
 }
 
 /*
@@ -317,10 +351,24 @@ static int
 mode_queue(struct run *r)
 {
 	struct queue_stats	 st;
+	struct queue_select	 sel;
 	struct queue		*q;
 	struct err		 e;
+	char			 summary[300];
+	long long		 t0;
+	size_t			 i;
 	long			 interval = r->opts.queue_interval;
 
+	/* -qI, -qR, -qS choose the entries of the run. */
+	memset(&sel, 0, sizeof(sel));
+	for (i = 0; i < r->opts.nqselect; i++) {
+		sel.v[i].kind = r->opts.qselect[i].kind;
+		sel.v[i].substr = r->opts.qselect[i].substr;
+	}
+	if ((sel.n = r->opts.nqselect) > 0) {
+		r->p.qp.select = queue_select_match;
+		r->p.qp.select_arg = &sel;
+	}
 	if (submit_open_queue(&r->p, &q, 1, &e) == -1)
 		die(&e);
 	if (interval > 0) {
@@ -328,6 +376,7 @@ mode_queue(struct run *r)
 		r->p.dp.stop = &stop_signal;
 	}
 	for (;;) {
+		t0 = clock_now_ms();
 		/* Each run opens its own session. */
 		if (submit_run_queue(&r->p, q, NULL, interval == 0, 0, &st,
 		    &e) == -1) {
@@ -335,6 +384,12 @@ mode_queue(struct run *r)
 				die(&e);
 			fprintf(stderr, "postern: queue run: %s\n", e.msg);
 		}
+		/* One line per run; a periodic run logs only when it worked. */
+		queue_run_summary(&st, clock_now_ms() - t0, summary,
+		    sizeof(summary));
+		if (interval == 0 || st.due > 0 || st.expired > 0 ||
+		    st.malformed > 0)
+			log_info("%s", summary);
 		if (r->opts.verbose)
 			fprintf(stderr, "postern: queue run: %zu entries, %zu "
 			    "sent, %zu deferred, %zu failed (%zu expired), "
@@ -378,7 +433,7 @@ main(int argc, char **argv)
 		break;
 	}
 	if (r.opts.mode != MODE_SUBMIT && r.opts.mode != MODE_VERIFY &&
-	    r.opts.nrcpts > 0)
+	    r.opts.mode != MODE_DELETE && r.opts.nrcpts > 0)
 		die_usage("recipients are only allowed when submitting or "
 		    "verifying (-bm, -bv)");
 	proc_identify(&r.proc);
@@ -398,6 +453,8 @@ main(int argc, char **argv)
 		return mode_list(&r);
 	case MODE_QUEUE_RUN:
 		return mode_queue(&r);
+	case MODE_DELETE:
+		return mode_delete(&r);
 	default:
 		break;
 	}

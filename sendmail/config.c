@@ -1911,3 +1911,14 @@ config_default_domain(struct config *c, const char *mailname, struct err *e)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	return 0;
 }
+
+int
+config_read(struct config *c, const char *path, int privileged,
+    struct err *e)
+{
+	config_defaults(c);
+	if (config_load(c, path, privileged, e) == -1)
+		return -1;
+	/* [sender] domain unset: /etc/mailname, else a dotted FQDN. */
+	return config_default_domain(c, CONFIG_MAILNAME_PATH, e);
+}

@@ -167,11 +167,20 @@ char	*config_secret(const struct config *c, int privileged, struct err *e);
 
 /*
  * When [sender] domain is not set: the first line of mailname (NULL: none;
- * main.c passes /etc/mailname) if it is a valid host name, else this
+ * config_read() passes /etc/mailname) if it is a valid host name, else this
  * host's name or its canonical name from the resolver when it has a dot;
  * otherwise domain stays NULL.  Returns 0, or -1 (ERR_SOFTWARE).
  */
 int	config_default_domain(struct config *c, const char *mailname,
+	    struct err *e);
+
+/*
+ * The configuration a run uses: config_defaults(), config_load() of path,
+ * then config_default_domain() with CONFIG_MAILNAME_PATH.  The caller
+ * chooses path (-C, the environment, else CONFIG_DEFAULT_PATH, which
+ * depends on the program's build).  Their errors.
+ */
+int	config_read(struct config *c, const char *path, int privileged,
 	    struct err *e);
 
 /*

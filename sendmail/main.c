@@ -4,22 +4,16 @@
  * The only file that exits.  It makes the process safe (proc.c), parses
  * the command line (cli.c), reads the configuration (config.c), turns it
  * into each module's parameters (params.c) and runs the mode: submit.c,
- * verify.c, serve.c with submit.c's handlers, queue.c.  Module errors are
+ * verify.c, serve.c with submit.c's handlers, queue_list.c, run.c.  Module errors are
  * mapped to sysexits here and nowhere else; a failure nobody planned for
  * maps to 75 (EX_TEMPFAIL).
  */
-#include <sys/stat.h>
 #include <sys/types.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,6 +25,7 @@
 #include "proc.h"
 #include "queue.h"
 #include "queue_list.h"
+#include "run.h"
 #include "serve.h"
 #include "submit.h"
 #include "verify.h"
@@ -63,10 +58,6 @@ struct run {
 	struct params_session	 ps;
 	struct submit_params	 p;
 };
-
-/* -qINTERVAL's stop request (see stop_handlers()). */
-static volatile sig_atomic_t	stop_signal;
-static int			stop_pipe[2] = { -1, -1 };
 
 static int
 exit_code(enum err_class cls)
@@ -124,45 +115,9 @@ load_config(struct run *r, struct err *e)
 	/* A user's file gets the user's rights. */
 	if (path != NULL && proc_drop_group(&r->proc, e) == -1)
 		return -1;
-	if (path == NULL)
-		path = CONFIG_DEFAULT_PATH;
-	config_defaults(&r->cfg);
-	if (config_load(&r->cfg, path, r->proc.privileged, e) == -1)
-		return -1;
-	/* [sender] domain unset: /etc/mailname, else a dotted FQDN. */
-	return config_default_domain(&r->cfg, CONFIG_MAILNAME_PATH, e);
-}
-
-/* Every mode's parameters, from the configuration and the caller. */
-static void
-set_params(struct run *r)
-{
-	struct params_caller	c;
-
-	memset(&c, 0, sizeof(c));
-	c.user = r->proc.user;
-	c.full_name = r->opts.full_name ? r->opts.full_name :
-	    (r->proc.fullname[0] ? r->proc.fullname : NULL);
-	c.hostname = r->proc.hostname;
-	c.privileged = r->proc.privileged;
-	/* -bs: the transcript would go to the client, so no -v there. */
-	c.verbose = r->opts.mode == MODE_SERVE ? 0 : r->opts.verbose;
-	c.delivery = r->opts.delivery;
-	c.start_ms = r->start_ms;
-	params_submit(&r->cfg, &c, &r->ps, &r->p);
-}
-
-/*
- * The DKIM key is loaded before anything is read or sent: a key that
- * cannot be used is exit 78 naming the file (dkim.h).
- */
-static void
-load_dkim(struct run *r)
-{
-	struct err	e;
-
-	if (dkim_load(&r->p.dkim, &r->cfg, r->proc.privileged, &e) == -1)
-		die(&e);
+	/* Here, not in config.c: 811 builds this file with its own SYSCONFDIR. */
+	return config_read(&r->cfg, path != NULL ? path : CONFIG_DEFAULT_PATH,
+	    r->proc.privileged, e);
 }
 
 /*
@@ -177,7 +132,6 @@ mode_submit(struct run *r)
 	char		 line[ERR_MSGMAX + 100];
 	pid_t		 pid;
 
-	load_dkim(r);
 	if (submit_read(&s, &r->p, &r->opts, STDIN_FILENO, &e) == -1)
 		die(&e);
 	if (submit_how(s) != SUBMIT_NOW) {
@@ -209,9 +163,6 @@ mode_verify(struct run *r)
 {
 	struct err	e;
 
-	if (r->opts.nrcpts == 0)
-		die_usage("-bv needs at least one recipient");
-	load_dkim(r);
 	if (verify_run(&r->p, &r->opts, stdout, &e) == -1)
 		die(&e);
 	return EX_OK;
@@ -228,15 +179,9 @@ mode_serve(struct run *r)
 	char			 text[600];
 	int			 rc;
 
-	load_dkim(r);
 	if (submit_serve_new(&c, &r->p, &h, &e) == -1)
 		die(&e);
-	memset(&sp, 0, sizeof(sp));
-	sp.hostname = r->proc.hostname;
-	sp.tmpdir = "/tmp";
-	/* 0 is no limit: serve.c then caps it at what SIZE= can say. */
-	sp.max_size = r->cfg.max_message_size != 0 ?
-	    (off_t)r->cfg.max_message_size : (off_t)CONFIG_SIZE_MAX;
+	params_serve(&r->cfg, r->proc.hostname, &sp);
 	rc = serve_run(STDIN_FILENO, STDOUT_FILENO, &sp, &h, &e);
 	submit_serve_free(c);
 	/* Nothing on stderr: the client reads replies, not our messages. */
@@ -260,148 +205,30 @@ mode_list(struct run *r)
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
 }
 
-/*
- * --delete ID...|ALL.  A set-gid run could remove anybody's mail, so there
- * only root and the queue directory's owner may delete; without set-gid
- * the file system decides.
- */
+/* --delete ID...|ALL */
 static int
 mode_delete(struct run *r)
 {
 	struct queue	*q;
-	struct stat	 sb;
 	struct err	 e;
-	size_t		 removed;
 	int		 rc;
 
-	if (submit_open_queue(&r->p, &q, 0, &e) == -1)
+	if (submit_open_queue(&r->p, &q, 0, &e) == -1 ||
+	    queue_delete_allowed(q, r->proc.privileged, &e) == -1)
 		die(&e);
-	if (r->proc.privileged && getuid() != 0 &&
-	    (stat(queue_dir(q), &sb) == -1 || sb.st_uid != getuid())) {
-		err_set(&e, ERR_NOPERM, "--delete: only root or the owner of "
-		    "%s may delete queue entries", queue_dir(q));
-		die(&e);
-	}
-	rc = queue_delete_ids(q, r->opts.rcpts, r->opts.nrcpts,
-	    QUEUE_DELETE_WAIT_MS, stderr, &removed, &e);
-	if (removed > 0)
-		log_info("queue: --delete removed %zu entr%s (uid %ld)",
-		    removed, removed == 1 ? "y" : "ies", (long)getuid());
+	rc = queue_delete_cmd(q, r->opts.rcpts, r->opts.nrcpts, stderr, &e);
 	queue_close(q);
 	return rc == 0 ? EX_OK : exit_code(e.cls);
 }
 
-/*
- * -qINTERVAL stops on SIGTERM or SIGINT (docker/podman stop, Ctrl-C; as
- * PID 1 a process without a handler would ignore them): the message being
- * sent finishes (the deliverer's more() then says no, so the run only
- * scans for expiries and sends nothing new), every other entry stays as
- * it is, and the process exits 0.  The handler writes to a pipe that the
- * sleep between runs polls, so a signal can never be missed between a
- * check and the sleep.
- */
-static void
-on_stop(int sig)
-{
-	int	save = errno;
-
-	stop_signal = sig;
-	if (stop_pipe[1] != -1)
-		(void)!write(stop_pipe[1], "", 1);
-	errno = save;
-}
-
-static void
-stop_handlers(void)
-{
-	struct sigaction	sa;
-	struct err		e;
-
-	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-		err_set(&e, ERR_SOFTWARE, "pipe: %s", strerror(errno));
-		die(&e);
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: a sleep ends at once */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-}
-
-/* Sleep seconds, or less when told to stop; returns 1 when told to stop. */
-static int
-stop_wait(long seconds)
-{
-	struct pollfd	pfd = { stop_pipe[0], POLLIN, 0 };
-	long long	deadline = clock_now_ms() + (long long)seconds * 1000;
-	long long	left;
-
-	while (stop_signal == 0 && (left = deadline - clock_now_ms()) > 0)
-		(void)poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-	return stop_signal != 0;
-}
-
-/*
- * -q: one run that tries every entry now (as Postfix's sendmail -q does);
- * -qINTERVAL: a run every INTERVAL in the foreground, each trying only the
- * entries that are due (for containers and systemd).
- */
+/* -q, -qINTERVAL */
 static int
 mode_queue(struct run *r)
 {
-	struct queue_stats	 st;
-	struct queue_select	 sel;
-	struct queue		*q;
-	struct err		 e;
-	char			 summary[300];
-	long long		 t0;
-	size_t			 i;
-	long			 interval = r->opts.queue_interval;
+	struct err	e;
 
-	/* -qI, -qR, -qS choose the entries of the run. */
-	memset(&sel, 0, sizeof(sel));
-	for (i = 0; i < r->opts.nqselect; i++) {
-		sel.v[i].kind = r->opts.qselect[i].kind;
-		sel.v[i].substr = r->opts.qselect[i].substr;
-	}
-	if ((sel.n = r->opts.nqselect) > 0) {
-		r->p.qp.select = queue_select_match;
-		r->p.qp.select_arg = &sel;
-	}
-	if (submit_open_queue(&r->p, &q, 1, &e) == -1)
+	if (run_queue(&r->p, &r->opts, stderr, &e) == -1)
 		die(&e);
-	if (interval > 0) {
-		stop_handlers();
-		r->p.dp.stop = &stop_signal;
-	}
-	for (;;) {
-		t0 = clock_now_ms();
-		/* Each run opens its own session. */
-		if (submit_run_queue(&r->p, q, NULL, interval == 0, 0, &st,
-		    &e) == -1) {
-			if (interval == 0)
-				die(&e);
-			fprintf(stderr, "postern: queue run: %s\n", e.msg);
-		}
-		/* One line per run; a periodic run logs only when it worked. */
-		queue_run_summary(&st, clock_now_ms() - t0, summary,
-		    sizeof(summary));
-		if (interval == 0 || st.due > 0 || st.expired > 0 ||
-		    st.malformed > 0)
-			log_info("%s", summary);
-		if (r->opts.verbose)
-			fprintf(stderr, "postern: queue run: %zu entries, %zu "
-			    "sent, %zu deferred, %zu failed (%zu expired), "
-			    "%zu locked\n", st.entries, st.sent, st.deferred,
-			    st.failed, st.expired, st.locked);
-		if (interval == 0 || stop_wait(interval))
-			break;
-	}
-	if (stop_signal != 0)
-		log_info("queue runner stopped by signal %d; every entry "
-		    "left in the queue", (int)stop_signal);
-	queue_close(q);
 	return EX_OK;
 }
 
@@ -440,7 +267,14 @@ main(int argc, char **argv)
 	if (load_config(&r, &e) == -1)
 		die(&e);
 	log_open(&r.cfg);
-	set_params(&r);
+	params_run(&r.cfg, &r.opts, &r.proc, r.start_ms, &r.ps, &r.p);
+	if (r.opts.mode == MODE_VERIFY && r.opts.nrcpts == 0)
+		die_usage("-bv needs at least one recipient");
+	/* Before anything is read or sent: a bad key is 78 (dkim.h). */
+	if ((r.opts.mode == MODE_SUBMIT || r.opts.mode == MODE_VERIFY ||
+	    r.opts.mode == MODE_SERVE) &&
+	    dkim_load(&r.p.dkim, &r.cfg, r.proc.privileged, &e) == -1)
+		die(&e);
 
 	switch (r.opts.mode) {
 	case MODE_SUBMIT:

@@ -194,3 +194,35 @@ params_alias(const struct config *c, struct alias_params *ap)
 	ap->naliases = c->naliases;
 	ap->file = c->aliases_file;
 }
+
+void
+params_run(const struct config *c, const struct opts *o,
+    const struct proc *pr, long long start_ms, struct params_session *ps,
+    struct submit_params *p)
+{
+	struct params_caller	cl;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.user = pr->user;
+	cl.full_name = o->full_name ? o->full_name :
+	    (pr->fullname[0] ? pr->fullname : NULL);
+	cl.hostname = pr->hostname;
+	cl.privileged = pr->privileged;
+	/* -bs: the transcript would go to the client, so no -v there. */
+	cl.verbose = o->mode == MODE_SERVE ? 0 : o->verbose;
+	cl.delivery = o->delivery;
+	cl.start_ms = start_ms;
+	params_submit(c, &cl, ps, p);
+}
+
+void
+params_serve(const struct config *c, const char *hostname,
+    struct serve_params *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->hostname = hostname;
+	sp->tmpdir = "/tmp";
+	/* 0 is no limit: serve.c then caps it at what SIZE= can say. */
+	sp->max_size = c->max_message_size != 0 ?
+	    (off_t)c->max_message_size : (off_t)CONFIG_SIZE_MAX;
+}

@@ -9,7 +9,10 @@
 #ifndef POSTERN_PARAMS_H
 #define POSTERN_PARAMS_H
 
+#include "cli.h"
 #include "config.h"
+#include "proc.h"
+#include "serve.h"
 #include "smtp.h"
 #include "submit.h"
 
@@ -47,6 +50,24 @@ struct params_session {
 void	params_submit(const struct config *c,
 	    const struct params_caller *caller, struct params_session *ps,
 	    struct submit_params *p);
+
+/*
+ * params_submit() with the caller taken from the command line o and the
+ * process pr (user, -F else the GECOS name, host name, set-id; -v except
+ * for -bs, whose transcript would go to the client; -od).  p points into
+ * c, o and pr.
+ */
+void	params_run(const struct config *c, const struct opts *o,
+	    const struct proc *pr, long long start_ms, struct params_session *ps,
+	    struct submit_params *p);
+
+/*
+ * -bs's session: greeting host name (borrowed), /tmp for scratch files,
+ * [limits] max_message_size (0, no limit, becomes CONFIG_SIZE_MAX, which
+ * serve.c caps at what SIZE= can say).
+ */
+void	params_serve(const struct config *c, const char *hostname,
+	    struct serve_params *sp);
 
 /* The [aliases] section and aliases_file of c (pointers into c). */
 void	params_alias(const struct config *c, struct alias_params *ap);

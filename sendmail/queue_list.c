@@ -26,6 +26,7 @@
  * The queue is read with queue_scan(), a snapshot without locks: an entry
  * delivered meanwhile is simply not shown.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <stdio.h>
@@ -33,11 +34,13 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "envelope.h"
 #include "err.h"
 #include "json.h"
+#include "log.h"
 #include "queue.h"
 #include "queue_list.h"
 
@@ -475,4 +478,31 @@ queue_run_summary(const struct queue_stats *st, long long ms, char *out,
 	    "dsn=%zu duration=%lld.%02llds", st->entries, st->due, st->sent,
 	    st->deferred, st->failed, st->expired, st->locked, st->malformed,
 	    st->dsn, ms / 1000, (ms % 1000) / 10);
+}
+
+int
+queue_delete_allowed(struct queue *q, int privileged, struct err *e)
+{
+	struct stat	sb;
+
+	if (privileged && getuid() != 0 &&
+	    (stat(queue_dir(q), &sb) == -1 || sb.st_uid != getuid()))
+		return err_set(e, ERR_NOPERM, "--delete: only root or the "
+		    "owner of %s may delete queue entries", queue_dir(q));
+	return 0;
+}
+
+int
+queue_delete_cmd(struct queue *q, char *const *ids, size_t n, FILE *diag,
+    struct err *e)
+{
+	size_t	removed;
+	int	rc;
+
+	rc = queue_delete_ids(q, ids, n, QUEUE_DELETE_WAIT_MS, diag,
+	    &removed, e);
+	if (removed > 0)
+		log_info("queue: --delete removed %zu entr%s (uid %ld)",
+		    removed, removed == 1 ? "y" : "ies", (long)getuid());
+	return rc;
 }

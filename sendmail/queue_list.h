@@ -54,6 +54,22 @@ int	queue_delete_ids(struct queue *q, char *const *ids, size_t n,
 	    long wait_ms, FILE *diag, size_t *removed, struct err *e);
 
 /*
+ * May this caller use --delete on q?  A set-gid run (privileged) could
+ * remove anybody's mail, so there only root and the owner of q's
+ * directory may delete (else -1 with ERR_NOPERM); without set-gid the
+ * file system decides (always 0).
+ */
+int	queue_delete_allowed(struct queue *q, int privileged, struct err *e);
+
+/*
+ * The --delete command: queue_delete_ids() with QUEUE_DELETE_WAIT_MS, and
+ * one log line saying how many entries were removed (and by which uid),
+ * if any.  queue_delete_ids()'s return and errors.
+ */
+int	queue_delete_cmd(struct queue *q, char *const *ids, size_t n,
+	    FILE *diag, struct err *e);
+
+/*
  * -qI, -qR, -qS: choose the entries of a run.  Several criteria of the
  * same kind are alternatives, criteria of different kinds must all hold.
  * Queue ids match case-sensitively (they are upper case), addresses

@@ -138,6 +138,34 @@ set_o(struct opts *o, const char *v, struct err *e)
 	return 0;
 }
 
+/* -B 7BIT | 8BITMIME */
+static int
+set_body(struct opts *o, const char *val, struct err *e)
+{
+	if (strcasecmp(val, "7BIT") == 0)
+		o->body = BODY_7BIT;
+	else if (strcasecmp(val, "8BITMIME") == 0)
+		o->body = BODY_8BITMIME;
+	else
+		return err_set(e, ERR_USAGE,
+		    "-B %s: body type must be 7BIT or 8BITMIME", val);
+	return 0;
+}
+
+/* -R hdrs | full */
+static int
+set_dsn_ret(struct opts *o, const char *val, struct err *e)
+{
+	if (strcasecmp(val, "hdrs") == 0 || strcasecmp(val, "headers") == 0)
+		o->dsn_ret = "HDRS";
+	else if (strcasecmp(val, "full") == 0)
+		o->dsn_ret = "FULL";
+	else
+		return err_set(e, ERR_USAGE,
+		    "-R: DSN return must be hdrs or full");
+	return 0;
+}
+
 static int
 set_arg(struct opts *o, int opt, char *val, struct err *e)
 {
@@ -149,14 +177,7 @@ set_arg(struct opts *o, int opt, char *val, struct err *e)
 		o->nignored++;	/* no submit.cf to choose */
 		return 0;
 	case 'B':
-		if (strcasecmp(val, "7BIT") == 0)
-			o->body = BODY_7BIT;
-		else if (strcasecmp(val, "8BITMIME") == 0)
-			o->body = BODY_8BITMIME;
-		else
-			return err_set(e, ERR_USAGE,
-			    "-B %s: body type must be 7BIT or 8BITMIME", val);
-		return 0;
+		return set_body(o, val, e);
 	case 'C':
 		o->config = val;
 		return 0;
@@ -177,15 +198,7 @@ set_arg(struct opts *o, int opt, char *val, struct err *e)
 		o->dsn_notify = val;
 		return 0;
 	case 'R':
-		if (strcasecmp(val, "hdrs") == 0 ||
-		    strcasecmp(val, "headers") == 0)
-			o->dsn_ret = "HDRS";
-		else if (strcasecmp(val, "full") == 0)
-			o->dsn_ret = "FULL";
-		else
-			return err_set(e, ERR_USAGE,
-			    "-R: DSN return must be hdrs or full");
-		return 0;
+		return set_dsn_ret(o, val, e);
 	case 'V':
 		if (!valid_envid(val))
 			return err_set(e, ERR_USAGE, "-V: envelope id must be "
@@ -278,12 +291,85 @@ set_q(struct opts *o, const char *v, struct err *e)
 	return 0;
 }
 
+/* Flags without a value: returns 1 when opt is one (and applies it). */
+static int
+set_flag(struct opts *o, int opt)
+{
+	switch (opt) {
+	case 't':
+		o->extract_rcpts = 1;
+		return 1;
+	case 'i':
+		o->ignore_dots = 1;
+		return 1;
+	case 'v':
+		o->verbose++;
+		return 1;
+	case 'G':	/* gateway submission: no rewriting */
+	case 'U':	/* initial user submission: we are */
+	case 'm':	/* "me too": no local expansion here */
+	case 'n':	/* no aliasing: aliases are config */
+	case 'c':	/* connection caching: always one */
+	case 'e':
+	case 'x':
+		o->nignored++;
+		return 1;
+	}
+	return 0;
+}
+
+/* The options that take a value, glued ("-fX") or the next argument. */
+#define CLI_VALUE_OPTS	"ABCFLNRVbfhor"
+
+/*
+ * One "-..." argument, argv[*ip]: grouped flags, then perhaps an option
+ * with its value (glued, or argv[*ip + 1], and then *ip moves on).
+ */
+static int
+short_options(struct opts *o, int argc, char **argv, int *ip,
+    struct err *e)
+{
+	char	*p;
+	int	 opt, i = *ip;
+
+	for (p = argv[i] + 1; *p != '\0'; p++) {
+		opt = (unsigned char)*p;
+		if (set_flag(o, opt))
+			continue;
+		if (opt == 'q')
+			return set_q(o, p + 1, e);
+		if (opt == 'X')
+			return err_set(e, ERR_USAGE, "-X: traffic logs "
+			    "to a file are not supported (use -v)");
+		if (opt == 'O')
+			return err_set(e, ERR_USAGE,
+			    "-O: sendmail.cf options are not supported");
+		if (strchr(CLI_VALUE_OPTS, opt) == NULL) {
+			if (isprint(opt))
+				return err_set(e, ERR_USAGE,
+				    "-%c: unknown option", opt);
+			return err_set(e, ERR_USAGE,
+			    "unknown option (byte 0x%02x)", opt);
+		}
+		/* the rest of arg is the option's value */
+		if (p[1] != '\0')
+			return set_arg(o, opt, p + 1, e);
+		if (i + 1 < argc) {
+			*ip = i + 1;
+			return set_arg(o, opt, argv[i + 1], e);
+		}
+		return err_set(e, ERR_USAGE,
+		    "-%c: option requires an argument", opt);
+	}
+	return 0;
+}
+
 int
 cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 {
 	const char	*base;
 	char		*arg, *p;
-	int		 i, opt, endopts = 0;
+	int		 i, endopts = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->delivery = CLI_DELIVERY_UNSET;
@@ -312,61 +398,8 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 				return -1;
 			continue;
 		}
-		for (p = arg + 1; *p != '\0'; p++) {
-			opt = (unsigned char)*p;
-			switch (opt) {
-			case 't':
-				o->extract_rcpts = 1;
-				continue;
-			case 'i':
-				o->ignore_dots = 1;
-				continue;
-			case 'v':
-				o->verbose++;
-				continue;
-			case 'G':	/* gateway submission: no rewriting */
-			case 'U':	/* initial user submission: we are */
-			case 'm':	/* "me too": no local expansion here */
-			case 'n':	/* no aliasing: aliases are config */
-			case 'c':	/* connection caching: always one */
-			case 'e':
-			case 'x':
-				o->nignored++;
-				continue;
-			case 'q':
-				if (set_q(o, p + 1, e) == -1)
-					return -1;
-				break;
-			case 'X':
-				return err_set(e, ERR_USAGE, "-X: traffic logs "
-				    "to a file are not supported (use -v)");
-			case 'O':
-				return err_set(e, ERR_USAGE,
-				    "-O: sendmail.cf options are not supported");
-			case 'A': case 'B': case 'C': case 'F': case 'L':
-			case 'N': case 'R': case 'V': case 'b': case 'f':
-			case 'h': case 'o': case 'r':
-				if (p[1] != '\0') {
-					if (set_arg(o, opt, p + 1, e) == -1)
-						return -1;
-				} else if (i + 1 < argc) {
-					if (set_arg(o, opt, argv[++i], e) == -1)
-						return -1;
-				} else {
-					return err_set(e, ERR_USAGE,
-					    "-%c: option requires an argument",
-					    opt);
-				}
-				break;
-			default:
-				if (isprint(opt))
-					return err_set(e, ERR_USAGE,
-					    "-%c: unknown option", opt);
-				return err_set(e, ERR_USAGE,
-				    "unknown option (byte 0x%02x)", opt);
-			}
-			break;	/* the rest of arg was the option's value */
-		}
+		if (short_options(o, argc, argv, &i, e) == -1)
+			return -1;
 	}
 	return check_queue_tools(o, e);
 }

@@ -750,13 +750,17 @@ key_set_dkim(struct ctx *x, enum key k, const char *v)
 	return ctx_fail(x, "internal error: key %d", (int)k);
 }
 
-/* Validate v for key k and store it; v is expanded and not empty. */
+#define KEY_OTHER	1	/* key_set_*(): not this section's key */
+
+/*
+ * [smarthost]: host, port, AUTH, credentials, HELO, timeout; KEY_OTHER
+ * for a key of another section.
+ */
 static int
-key_set(struct ctx *x, enum key k, const char *v)
+key_set_smarthost(struct ctx *x, enum key k, const char *v)
 {
 	struct config	*c = x->c;
 	unsigned long	 n;
-	size_t		 i;
 
 	switch (k) {
 	case K_HOST:
@@ -767,6 +771,39 @@ key_set(struct ctx *x, enum key k, const char *v)
 		c->port = (unsigned)n;
 		x->port_set = 1;
 		return 0;
+	case K_AUTH:
+		return set_auth(x, v);
+	case K_USER:
+		return set_str(x, &c->user, v);
+	case K_PASSWORD:
+		return set_str(x, &c->password, v);
+	case K_PASSWORD_FILE:
+		return set_path(x, k, v, &c->password_file);
+	case K_PASSWORD_COMMAND:
+		if (x->privileged)
+			return ctx_fail(x, "password_command is not allowed "
+			    "when running privileged");
+		return set_str(x, &c->password_command, v);
+	case K_HELO:
+		if (check_helo(v) == -1)
+			return bad(x, k, v, "expected a host name or "
+			    "an address literal such as [192.0.2.1]");
+		return set_str(x, &c->helo, v);
+	case K_TIMEOUT:
+		return set_duration(x, k, v, &c->timeout);
+	default:
+		break;
+	}
+	return KEY_OTHER;
+}
+
+/* [smarthost] tls*; KEY_OTHER for a key of another section. */
+static int
+key_set_tls(struct ctx *x, enum key k, const char *v)
+{
+	struct config	*c = x->c;
+
+	switch (k) {
 	case K_TLS:
 		if (strcasecmp(v, "starttls") == 0)
 			c->tls = CONFIG_TLS_STARTTLS;
@@ -801,26 +838,19 @@ key_set(struct ctx *x, enum key k, const char *v)
 		else
 			return bad(x, k, v, "expected 1.2 or 1.3");
 		return 0;
-	case K_AUTH:
-		return set_auth(x, v);
-	case K_USER:
-		return set_str(x, &c->user, v);
-	case K_PASSWORD:
-		return set_str(x, &c->password, v);
-	case K_PASSWORD_FILE:
-		return set_path(x, k, v, &c->password_file);
-	case K_PASSWORD_COMMAND:
-		if (x->privileged)
-			return ctx_fail(x, "password_command is not allowed "
-			    "when running privileged");
-		return set_str(x, &c->password_command, v);
-	case K_HELO:
-		if (check_helo(v) == -1)
-			return bad(x, k, v, "expected a host name or "
-			    "an address literal such as [192.0.2.1]");
-		return set_str(x, &c->helo, v);
-	case K_TIMEOUT:
-		return set_duration(x, k, v, &c->timeout);
+	default:
+		break;
+	}
+	return KEY_OTHER;
+}
+
+/* [sender] and aliases_file; KEY_OTHER for a key of another section. */
+static int
+key_set_sender(struct ctx *x, enum key k, const char *v)
+{
+	struct config	*c = x->c;
+
+	switch (k) {
 	case K_FROM:
 		if (check_from(v) == -1)
 			return bad(x, k, v, "expected an address; "
@@ -842,6 +872,19 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return set_bool(x, k, v, &c->allow_from_override);
 	case K_ALIASES_FILE:
 		return set_path(x, k, v, &c->aliases_file);
+	default:
+		break;
+	}
+	return KEY_OTHER;
+}
+
+/* [queue]; KEY_OTHER for a key of another section. */
+static int
+key_set_queue(struct ctx *x, enum key k, const char *v)
+{
+	struct config	*c = x->c;
+
+	switch (k) {
 	case K_DIR:
 		if (check_path(v) == -1)
 			return bad(x, k, v, "must be an absolute path");
@@ -867,6 +910,20 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return set_duration(x, k, v, &c->retry_max);
 	case K_LIFETIME:
 		return set_duration(x, k, v, &c->lifetime);
+	default:
+		break;
+	}
+	return KEY_OTHER;
+}
+
+/* [log]; KEY_OTHER for a key of another section. */
+static int
+key_set_log(struct ctx *x, enum key k, const char *v)
+{
+	struct config	*c = x->c;
+	size_t		 i;
+
+	switch (k) {
 	case K_SYSLOG:
 		if (strcasecmp(v, "no") == 0) {
 			c->syslog_facility = -1;
@@ -881,17 +938,40 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return bad(x, k, v, "expected a syslog facility or no");
 	case K_FILE:
 		return set_path(x, k, v, &c->log_file);
+	case K_LOG_STDERR:
+		return set_bool(x, k, v, &c->log_stderr);
+	default:
+		break;
+	}
+	return KEY_OTHER;
+}
+
+static int (*const key_setters[])(struct ctx *, enum key, const char *) = {
+	key_set_smarthost, key_set_tls, key_set_sender, key_set_queue,
+	key_set_log
+};
+
+/* Validate v for key k and store it; v is expanded and not empty. */
+static int
+key_set(struct ctx *x, enum key k, const char *v)
+{
+	size_t	i;
+	int	rc;
+
+	switch (k) {
 	case K_MAX_MESSAGE_SIZE:
 	case K_DELAY_WARNING:
 		return key_set_harden(x, k, v);
-	case K_LOG_STDERR:
-		return set_bool(x, k, v, &c->log_stderr);
 	case K_DKIM_DOMAIN: case K_DKIM_SELECTOR: case K_DKIM_KEY_FILE:
 	case K_DKIM_HEADERS: case K_DKIM_CANON: case K_DKIM_SIGN:
 		return key_set_dkim(x, k, v);
 	case K_COUNT:
+	default:
 		break;
 	}
+	for (i = 0; i < sizeof(key_setters) / sizeof(key_setters[0]); i++)
+		if ((rc = key_setters[i](x, k, v)) != KEY_OTHER)
+			return rc;
 	return ctx_fail(x, "internal error: key %d", (int)k);
 }
 

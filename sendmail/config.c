@@ -1369,9 +1369,9 @@ dkim_finish(struct ctx *x)
 	    "key_file all set");
 }
 
-/* Checks that need the whole file; line is the key that is wrong. */
+/* At most one secret, and a secret needs user (the latest line is named). */
 static int
-config_finish(struct ctx *x)
+finish_secret(struct ctx *x)
 {
 	struct config	*c = x->c;
 	int		 nsecret = 0, last = 0;
@@ -1379,17 +1379,6 @@ config_finish(struct ctx *x)
 			    K_PASSWORD_COMMAND };
 	size_t		 i;
 
-	if (c->nhosts == 0)
-		return err_set(x->e, ERR_CONFIG,
-		    "%s: [smarthost] host is required", x->name);
-	if (!c->tls_verify && c->tls_fingerprint == NULL) {
-		x->lineno = x->key_line[K_TLS_VERIFY];
-		return ctx_fail(x, "tls_verify = no requires tls_fingerprint");
-	}
-	/* A pin is enough (SPEC 0.2): a pin and no tls_verify line means
-	 * the pin alone is the check; tls_verify = yes adds chain and name. */
-	if (c->tls_fingerprint != NULL && x->key_line[K_TLS_VERIFY] == 0)
-		c->tls_verify = 0;
 	for (i = 0; i < sizeof(sk) / sizeof(sk[0]); i++) {
 		k = sk[i];
 		if ((k == K_PASSWORD && c->password != NULL) ||
@@ -1409,6 +1398,43 @@ config_finish(struct ctx *x)
 		x->lineno = last;
 		return ctx_fail(x, "a password needs user");
 	}
+	return 0;
+}
+
+/* The port when none is set: 587 for STARTTLS, 465 implicit, 25 none. */
+static unsigned
+default_port(enum config_tls tls)
+{
+	switch (tls) {
+	case CONFIG_TLS_STARTTLS:
+		return 587;
+	case CONFIG_TLS_IMPLICIT:
+		return 465;
+	default:
+		return 25;
+	}
+}
+
+/* Checks that need the whole file; line is the key that is wrong. */
+static int
+config_finish(struct ctx *x)
+{
+	struct config	*c = x->c;
+	enum key	 k;
+
+	if (c->nhosts == 0)
+		return err_set(x->e, ERR_CONFIG,
+		    "%s: [smarthost] host is required", x->name);
+	if (!c->tls_verify && c->tls_fingerprint == NULL) {
+		x->lineno = x->key_line[K_TLS_VERIFY];
+		return ctx_fail(x, "tls_verify = no requires tls_fingerprint");
+	}
+	/* A pin is enough (SPEC 0.2): a pin and no tls_verify line means
+	 * the pin alone is the check; tls_verify = yes adds chain and name. */
+	if (c->tls_fingerprint != NULL && x->key_line[K_TLS_VERIFY] == 0)
+		c->tls_verify = 0;
+	if (finish_secret(x) == -1)
+		return -1;
 	if ((c->tls_client_cert == NULL) != (c->tls_client_key == NULL)) {
 		k = c->tls_client_cert != NULL ? K_TLS_CLIENT_CERT :
 		    K_TLS_CLIENT_KEY;
@@ -1423,19 +1449,8 @@ config_finish(struct ctx *x)
 		    x->key_line[K_RETRY] : x->key_line[K_RETRY_MAX];
 		return ctx_fail(x, "retry is longer than retry_max");
 	}
-	if (!x->port_set) {
-		switch (c->tls) {
-		case CONFIG_TLS_STARTTLS:
-			c->port = 587;
-			break;
-		case CONFIG_TLS_IMPLICIT:
-			c->port = 465;
-			break;
-		case CONFIG_TLS_NONE:
-			c->port = 25;
-			break;
-		}
-	}
+	if (!x->port_set)
+		c->port = default_port(c->tls);
 	return 0;
 }
 

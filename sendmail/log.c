@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "log.h"
 #include "text.h"
 
@@ -69,23 +68,23 @@ log_file_open(const char *path, int *fdp)
 }
 
 void
-log_open(const struct config *c)
+log_open(const struct log_params *p)
 {
 	const char	*why;
 
 	opened = 1;
-	use_stderr = c->log_stderr;
-	if (c->syslog_facility >= 0) {
-		openlog("postern", LOG_PID | LOG_NDELAY, c->syslog_facility);
+	use_stderr = p->log_stderr;
+	if (p->syslog_facility >= 0) {
+		openlog("postern", LOG_PID | LOG_NDELAY, p->syslog_facility);
 		use_syslog = 1;
 	}
-	if (c->log_file != NULL &&
-	    (why = log_file_open(c->log_file, &log_fd)) != NULL) {
+	if (p->file != NULL &&
+	    (why = log_file_open(p->file, &log_fd)) != NULL) {
 		log_fd = -1;
 		/* Not worth failing a delivery for, but not silent either. */
 		if (use_syslog)
 			syslog(LOG_WARNING, "cannot open log file %s: %s",
-			    c->log_file, why);
+			    p->file, why);
 	}
 }
 

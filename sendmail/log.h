@@ -10,10 +10,15 @@
 
 #include <stddef.h>
 
-struct config;
+/* The [log] section, as params_log() (params.c) fills it. */
+struct log_params {
+	int		 syslog_facility;	/* LOG_MAIL etc., -1: no syslog */
+	const char	*file;			/* NULL: no log file */
+	int		 log_stderr;		/* each line also on stderr */
+};
 
-/* ident: "postern"; facility from the config; file opened O_APPEND|O_NOFOLLOW. */
-void	log_open(const struct config *c);
+/* ident: "postern"; facility from p; file opened O_APPEND|O_NOFOLLOW. */
+void	log_open(const struct log_params *p);
 void	log_close(void);
 /* One line for one message (see SPEC "Logging"). */
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -235,8 +235,9 @@ mode_queue(struct run *r)
 int
 main(int argc, char **argv)
 {
-	struct run	r;
-	struct err	e;
+	struct run		r;
+	struct log_params	lp;
+	struct err		e;
 
 	memset(&r, 0, sizeof(r));
 	r.start_ms = clock_now_ms();
@@ -266,7 +267,8 @@ main(int argc, char **argv)
 	proc_identify(&r.proc);
 	if (load_config(&r, &e) == -1)
 		die(&e);
-	log_open(&r.cfg);
+	params_log(&r.cfg, &lp);
+	log_open(&lp);
 	params_run(&r.cfg, &r.opts, &r.proc, r.start_ms, &r.ps, &r.p);
 	if (r.opts.mode == MODE_VERIFY && r.opts.nrcpts == 0)
 		die_usage("-bv needs at least one recipient");

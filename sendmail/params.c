@@ -226,3 +226,12 @@ params_serve(const struct config *c, const char *hostname,
 	sp->max_size = c->max_message_size != 0 ?
 	    (off_t)c->max_message_size : (off_t)CONFIG_SIZE_MAX;
 }
+
+void
+params_log(const struct config *c, struct log_params *lp)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->syslog_facility = c->syslog_facility;
+	lp->file = c->log_file;
+	lp->log_stderr = c->log_stderr;
+}

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "log.h"
 #include "proc.h"
 #include "serve.h"
 #include "smtp.h"
@@ -68,6 +69,9 @@ void	params_run(const struct config *c, const struct opts *o,
  */
 void	params_serve(const struct config *c, const char *hostname,
 	    struct serve_params *sp);
+
+/* The [log] section of c (the file name points into c). */
+void	params_log(const struct config *c, struct log_params *lp);
 
 /* The [aliases] section and aliases_file of c (pointers into c). */
 void	params_alias(const struct config *c, struct alias_params *ap);

@@ -209,6 +209,40 @@ set_arg(struct opts *o, int opt, char *val, struct err *e)
 	return err_set(e, ERR_USAGE, "internal: option -%c", opt);
 }
 
+/*
+ * Long options that take a value: "--import FILE" or "--import=FILE",
+ * "--account NAME" or "--account=NAME".  *i is advanced past the value.
+ */
+static int
+long_value(struct opts *o, int argc, char **argv, int *i, struct err *e)
+{
+	static const char *const names[] = { "--import", "--account" };
+	const char	*arg = argv[*i], *val = NULL;
+	size_t		 k, n;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		n = strlen(names[k]);
+		if (strncmp(arg, names[k], n) == 0 &&
+		    (arg[n] == '\0' || arg[n] == '='))
+			break;
+	}
+	if (k == sizeof(names) / sizeof(names[0]))
+		return err_set(e, ERR_USAGE, "%.64s: unknown option", arg);
+	if (arg[n] == '=')
+		val = arg + n + 1;
+	else if (*i + 1 < argc)
+		val = argv[++*i];
+	if (val == NULL || *val == '\0')
+		return err_set(e, ERR_USAGE, "%s: option requires an argument",
+		    names[k]);
+	if (k == 0) {
+		o->mode = MODE_IMPORT;
+		o->import_file = val;
+	} else
+		o->import_account = val;
+	return 0;
+}
+
 int
 cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 {
@@ -243,8 +277,9 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 				o->mode = MODE_VERSION;
 				continue;
 			}
-			return err_set(e, ERR_USAGE, "%.64s: unknown option",
-			    arg);
+			if (long_value(o, argc, argv, &i, e) == -1)
+				return -1;
+			continue;
 		}
 		for (p = arg + 1; *p != '\0'; p++) {
 			opt = (unsigned char)*p;
@@ -309,6 +344,8 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			break;	/* the rest of arg was the option's value */
 		}
 	}
+	if (o->import_account != NULL && o->mode != MODE_IMPORT)
+		return err_set(e, ERR_USAGE, "--account: only with --import");
 	return 0;
 }
 

@@ -20,7 +20,8 @@ enum cli_mode {
 	MODE_LIST,		/* -bp, mailq */
 	MODE_NEWALIASES,	/* -bi, newaliases */
 	MODE_QUEUE_RUN,		/* -q, -qINTERVAL */
-	MODE_VERSION		/* -bV, --version */
+	MODE_VERSION,		/* -bV, --version */
+	MODE_IMPORT		/* --import FILE [--account NAME] */
 };
 
 /* -od: -1 when not given, else one of enum config_delivery. */
@@ -43,6 +44,8 @@ struct opts {
 	const char	*config;	/* -C */
 	char		**rcpts;	/* recipient arguments */
 	size_t		 nrcpts;
+	const char	*import_file;	/* --import */
+	const char	*import_account; /* --account */
 	/* Options accepted and ignored, for -v to report. */
 	size_t		 nignored;
 };

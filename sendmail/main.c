@@ -32,6 +32,7 @@
 #include "cli.h"
 #include "config.h"
 #include "envelope.h"
+#include "import.h"
 #include "log.h"
 #include "msg.h"
 #include "net.h"
@@ -1150,6 +1151,36 @@ mode_queue(struct run *r)
 	return EX_OK;
 }
 
+/*
+ * --import FILE: print a postern.ini equivalent to another drop-in's
+ * configuration (import.c).  The file is read without the set-gid group,
+ * so that no file only the group can read is shown.
+ */
+static int
+mode_import(struct run *r)
+{
+	struct buf	out;
+	struct err	e;
+
+	if (r->opts.nrcpts > 0)
+		dief(ERR_USAGE, "--import takes no recipients");
+	drop_group(r);
+	buf_init(&out, IMPORT_OUT_MAX);
+	if (import_file(r->opts.import_file, r->opts.import_account, &out,
+	    &e) == -1) {
+		buf_free(&out);
+		die(&e);
+	}
+	if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len ||
+	    fflush(stdout) != 0) {
+		buf_free(&out);
+		dief(ERR_IO, "--import: writing standard output: %s",
+		    strerror(errno));
+	}
+	buf_free(&out);
+	return EX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1168,6 +1199,8 @@ main(int argc, char **argv)
 	case MODE_NEWALIASES:
 		/* Aliases are read at each submission: nothing to rebuild. */
 		return EX_OK;
+	case MODE_IMPORT:
+		return mode_import(&r);
 	default:
 		break;
 	}

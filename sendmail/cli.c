@@ -210,16 +210,21 @@ set_arg(struct opts *o, int opt, char *val, struct err *e)
 }
 
 /*
- * Long options that take a value: "--import FILE" or "--import=FILE",
- * "--account NAME" or "--account=NAME".  *i is advanced past the value.
+ * Long options: --version, and those that take a value: "--import FILE"
+ * or "--import=FILE", "--account NAME" or "--account=NAME".  *i is
+ * advanced past a separate value.
  */
 static int
-long_value(struct opts *o, int argc, char **argv, int *i, struct err *e)
+long_option(struct opts *o, int argc, char **argv, int *i, struct err *e)
 {
 	static const char *const names[] = { "--import", "--account" };
 	const char	*arg = argv[*i], *val = NULL;
-	size_t		 k, n;
+	size_t		 k, n = 0;
 
+	if (strcmp(arg, "--version") == 0) {
+		o->mode = MODE_VERSION;
+		return 0;
+	}
 	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		n = strlen(names[k]);
 		if (strncmp(arg, names[k], n) == 0 &&
@@ -240,6 +245,15 @@ long_value(struct opts *o, int argc, char **argv, int *i, struct err *e)
 		o->import_file = val;
 	} else
 		o->import_account = val;
+	return 0;
+}
+
+/* Combinations of long options that make no sense. */
+static int
+long_check(const struct opts *o, struct err *e)
+{
+	if (o->import_account != NULL && o->mode != MODE_IMPORT)
+		return err_set(e, ERR_USAGE, "--account: only with --import");
 	return 0;
 }
 
@@ -273,11 +287,7 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			continue;
 		}
 		if (arg[1] == '-') {
-			if (strcmp(arg, "--version") == 0) {
-				o->mode = MODE_VERSION;
-				continue;
-			}
-			if (long_value(o, argc, argv, &i, e) == -1)
+			if (long_option(o, argc, argv, &i, e) == -1)
 				return -1;
 			continue;
 		}
@@ -344,9 +354,7 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			break;	/* the rest of arg was the option's value */
 		}
 	}
-	if (o->import_account != NULL && o->mode != MODE_IMPORT)
-		return err_set(e, ERR_USAGE, "--account: only with --import");
-	return 0;
+	return long_check(o, e);
 }
 
 void

@@ -1096,11 +1096,13 @@ msmtp_auth(struct conv *c, const struct macct *a)
 	size_t			 i;
 	int			 on;
 
+	if ((m = mget(a, "user")) != NULL && *m->arg != '\0')
+		s->user = sv(m->arg, c->name, m->line);
 	m = mget(a, "auth");
 	if (m == NULL || (is_onoff(m->arg, &on) && !on)) {
-		s->auth = sv("none", c->name, m != NULL ? m->line : 0);
-		if (m == NULL && mget(a, "user") != NULL)
-			s->auth.line = mget(a, "user")->line;
+		/* msmtp's default is auth off */
+		s->auth = sv("none", m != NULL ? c->name : NULL,
+		    m != NULL ? m->line : 0);
 		return;
 	}
 	if (is_onoff(m->arg, &on))
@@ -1114,8 +1116,6 @@ msmtp_auth(struct conv *c, const struct macct *a)
 		    "mechanism; it chooses one itself (auth = auto)", m->arg);
 		s->auth = sv("auto", c->name, m->line);
 	}
-	if ((m = mget(a, "user")) != NULL && *m->arg != '\0')
-		s->user = sv(m->arg, c->name, m->line);
 	/* msmtp takes password before passwordeval. */
 	if ((m = mget(a, "password")) != NULL && *m->arg != '\0')
 		s->password = sv(m->arg, c->name, m->line);
@@ -1160,7 +1160,6 @@ msmtp_misc(struct conv *c, const struct macct *a)
 {
 	struct src		*s = &c->s;
 	const struct ment	*m;
-	int			 on;
 
 	if ((m = mget(a, "host")) != NULL && *m->arg != '\0')
 		s->host[s->nhosts++] = sv(m->arg, c->name, m->line);
@@ -1172,6 +1171,16 @@ msmtp_misc(struct conv *c, const struct macct *a)
 		    "or %%M; its default EHLO name is this host's FQDN");
 	if ((m = mget(a, "timeout")) != NULL && strcmp(m->arg, "off") != 0)
 		s->timeout = sv(m->arg, c->name, m->line);
+}
+
+/* The sender and header commands of an msmtp account. */
+static void
+msmtp_sender(struct conv *c, const struct macct *a)
+{
+	struct src		*s = &c->s;
+	const struct ment	*m;
+	int			 on;
+
 	if ((m = mget(a, "from")) != NULL && *m->arg != '\0')
 		msmtp_from(c, m);
 	if ((m = mget(a, "allow_from_override")) != NULL &&
@@ -1276,6 +1285,7 @@ parse_msmtp(struct conv *c, char *text)
 		msmtp_fingerprint(c, a);
 		msmtp_auth(c, a);
 		msmtp_misc(c, a);
+		msmtp_sender(c, a);
 		msmtp_syslog(c, a);
 		msmtp_leftovers(c, a);
 		wrap(c, &c->head, keepf(c, "Account \"%.64s\".", a->name));

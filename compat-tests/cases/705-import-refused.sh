@@ -33,3 +33,22 @@ refused 64 '--account: only with --import' --account x -t
 refused 64 '--import: option requires an argument' --import
 refused 78 "msmtprc: no account 'default' \(accounts: a; choose one with --account NAME\)" --import msmtprc
 refused 64 '--import takes no recipients' --import msmtprc --account a rcpt@example.org
+
+# A set-group-ID postern gives up its group before reading FILE: a file
+# only that group can read is not shown (it would otherwise print a secret
+# such as a nullmailer remotes file's password).
+need runuser
+cp "$POSTERN" sgid-postern
+chgrp mail sgid-postern
+chmod 2755 sgid-postern
+printf 'smtp.example.org smtp --user=u --pass=group-secret\n' >remotes
+chgrp mail remotes
+chmod 0640 remotes
+chmod 0755 "$CASE_DIR"
+runuser -u nobody -- test -x "$CASE_DIR/sgid-postern" ||
+    skip "nobody cannot reach $CASE_DIR"
+expect_exit 78 runuser -u nobody -- "$CASE_DIR/sgid-postern" --import "$CASE_DIR/remotes"
+expect_stderr_line 'remotes: Permission denied'
+! grep -q group-secret "$CMD_OUT" || fail "the group's file was shown"
+# The same binary run by root (real group root, not the file's) still reads it.
+expect_exit 0 "$CASE_DIR/sgid-postern" --import "$CASE_DIR/remotes"

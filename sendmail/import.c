@@ -640,8 +640,13 @@ build_tls(struct conv *c)
 	} else
 		osetc(c, O_TLS, mode[s->tls], &s->tls_src, NULL);
 	oset(c, O_PORT, &s->port, NULL);
-	if (s->tls == CONFIG_TLS_NONE)
+	if (s->tls == CONFIG_TLS_NONE) {
+		if (s->ca_file.v != NULL || s->fingerprint.v != NULL)
+			note(c, s->ca_file.v != NULL ? &s->ca_file :
+			    &s->fingerprint, "the trust file or pin is not "
+			    "carried over: the source used no TLS");
 		return;
+	}
 	oset(c, O_TLS_CA_FILE, &s->ca_file, NULL);
 	if (s->fingerprint.v != NULL &&
 	    oset(c, O_TLS_FINGERPRINT, &s->fingerprint, NULL) == 0 &&

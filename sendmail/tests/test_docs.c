@@ -124,7 +124,6 @@ cli_known(const char *a1, const char *a2)
 	struct err	 e;
 	char		*argv[4], b0[] = "sendmail", b1[64], b2[64];
 	int		 argc = 2, rc;
-	size_t		 n;
 
 	snprintf(b1, sizeof(b1), "%s", a1);
 	argv[0] = b0;
@@ -138,8 +137,7 @@ cli_known(const char *a1, const char *a2)
 	cli_free(&o);
 	if (rc == 0)
 		return 1;
-	n = strlen(e.msg);
-	return !(n >= 16 && strcmp(e.msg + n - 16, ": unknown option") == 0) &&
+	return strstr(e.msg, ": unknown option") == NULL &&
 	    strstr(e.msg, "unsupported mode") == NULL &&
 	    strstr(e.msg, "unsupported (use -q") == NULL;
 }

@@ -30,12 +30,12 @@
 #include "addr.h"
 #include "alias.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "envelope.h"
 #include "import.h"
 #include "log.h"
 #include "msg.h"
-#include "net.h"
 #include "queue.h"
 #include "serve.h"
 #include "smtp.h"
@@ -361,7 +361,7 @@ log_result(const struct run *r, const char *id, const struct envelope *env,
 	    info && info->relay[0] ? info->relay : "none",
 	    info && info->tls_version[0] ? info->tls_version : "none",
 	    info && info->authenticated ? r->cfg.user : "none", status,
-	    why, (double)(net_now_ms() - r->start_ms) / 1000.0);
+	    why, (double)(clock_now_ms() - r->start_ms) / 1000.0);
 }
 
 /*
@@ -1188,7 +1188,7 @@ main(int argc, char **argv)
 	struct err	e;
 
 	memset(&r, 0, sizeof(r));
-	r.start_ms = net_now_ms();
+	r.start_ms = clock_now_ms();
 	secure_start(&r);
 	if (cli_parse(&r.opts, argc, argv, &e) == -1)
 		die(&e);

@@ -1,10 +1,13 @@
 /*
- * net.c -- connect, deadlines and buffered line I/O.
+ * net.c -- connect, deadlines and buffered line I/O (see net.h).
  *
- * The socket is non-blocking and every wait goes through poll() with the
- * time left until the step's deadline, so a server that stops talking, or
- * talks one byte at a time, cannot hold postern longer than `timeout` per
- * step.  Lines are bounded; an over-long line is an error, not a truncation.
+ * The socket is non-blocking and every wait goes through io_wait() (io.h)
+ * with an absolute deadline on clock_now_ms() (clock.h): a read's deadline
+ * covers the whole line, so a server that stops talking, or talks one byte
+ * at a time, cannot hold postern past it.  Writes have a stall limit that
+ * progress restarts.  Lines are bounded; an over-long line is an error, not
+ * a truncation.  TLS is not known here: it replaces the plain transport
+ * through struct net_transport.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -19,88 +22,115 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "io.h"
 #include "net.h"
-#include "tls.h"
 
 #define NET_RBUF	16384
 #define NET_WBUF_MAX	(256 * 1024)
 #define NET_WBUF_FLUSH	(32 * 1024)
 
 struct conn {
-	int			 fd;
-	unsigned		 timeout;
-	struct tls		*tls;
-	char			 rbuf[NET_RBUF];
-	size_t			 rpos, rlen;
-	struct buf		 wbuf;
-	char			 peer[300];
-	struct sockaddr_storage	 addr;
+	int				 fd;
+	const struct net_transport	*t;
+	void				*ctx;
+	char				 rbuf[NET_RBUF];
+	size_t				 rpos, rlen;
+	struct buf			 wbuf;
+	char				 peer[300];
+	struct sockaddr_storage		 addr;
 };
 
-long long
-net_now_ms(void)
-{
-	struct timespec	ts;
+/* ---- the plain transport ---------------------------------------------- */
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static long long
-deadline_of(const struct conn *c)
+static ssize_t
+plain_read(void *ctx, void *p, size_t n, long long deadline, struct err *e)
 {
-	return net_now_ms() + (long long)c->timeout * 1000;
-}
-
-static int
-wait_fd(int fd, short events, long long deadline, struct err *e)
-{
-	struct pollfd	pfd;
-	long long	left;
-	int		n;
+	struct conn	*c = ctx;
+	ssize_t		 r;
 
 	for (;;) {
-		left = deadline - net_now_ms();
-		if (left <= 0)
-			return err_set(e, ERR_TEMP, "timed out");
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
-		if (n > 0)
-			return 0;
-		if (n == -1 && errno != EINTR)
-			return err_set(e, ERR_TEMP, "poll: %s",
+		r = read(c->fd, p, n);
+		if (r >= 0)
+			return r;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return err_set(e, ERR_TEMP, "read: %s",
 			    strerror(errno));
+		if (io_wait(c->fd, POLLIN, deadline, e) == -1)
+			return -1;
 	}
 }
 
+static ssize_t
+plain_write(void *ctx, const void *p, size_t n, long long deadline,
+    struct err *e)
+{
+	struct conn	*c = ctx;
+	ssize_t		 w;
+
+	for (;;) {
+		w = send(c->fd, p, n, MSG_NOSIGNAL);
+		if (w >= 0)
+			return w;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return err_set(e, ERR_TEMP, "write: %s",
+			    strerror(errno));
+		if (io_wait(c->fd, POLLOUT, deadline, e) == -1)
+			return -1;
+	}
+}
+
+static size_t
+plain_pending(void *ctx)
+{
+	return 0;
+}
+
+static void
+plain_close(void *ctx)
+{
+}
+
+static const struct net_transport plain = {
+	plain_read, plain_write, plain_pending, plain_close
+};
+
+/* ---- connections ------------------------------------------------------ */
+
 static struct conn *
-conn_new(int fd, unsigned timeout)
+conn_new(int fd)
 {
 	struct conn	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->fd = fd;
-	c->timeout = timeout ? timeout : 60;
+	c->t = &plain;
+	c->ctx = c;
 	buf_init(&c->wbuf, NET_WBUF_MAX);
 	return c;
 }
 
 struct conn *
-net_from_fd(int fd, unsigned timeout)
+net_from_fd(int fd, const char *name)
 {
 	struct conn	*c;
+	socklen_t	 len = sizeof(c->addr);
 	int		 fl;
 
+	if ((c = conn_new(fd)) == NULL)
+		return NULL;
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	if ((c = conn_new(fd, timeout)) != NULL)
-		snprintf(c->peer, sizeof(c->peer), "fd%d", fd);
+	if (getpeername(fd, (struct sockaddr *)&c->addr, &len) == -1)
+		memset(&c->addr, 0, sizeof(c->addr));
+	snprintf(c->peer, sizeof(c->peer), "%s", name ? name : "fd");
 	return c;
 }
 
@@ -120,7 +150,7 @@ try_connect(const struct addrinfo *ai, long long deadline, struct err *e)
 			close(fd);
 			return -1;
 		}
-		if (wait_fd(fd, POLLOUT, deadline, e) == -1) {
+		if (io_wait(fd, POLLOUT, deadline, e) == -1) {
 			close(fd);
 			return -1;
 		}
@@ -139,12 +169,11 @@ try_connect(const struct addrinfo *ai, long long deadline, struct err *e)
 
 int
 net_connect(struct conn **cp, const char *host, unsigned port,
-    unsigned timeout, struct err *e)
+    long long deadline, struct err *e)
 {
 	struct addrinfo	 hints, *res, *ai;
 	struct conn	*c;
 	char		 serv[16], ip[INET6_ADDRSTRLEN];
-	long long	 deadline;
 	int		 rc, fd = -1;
 
 	*cp = NULL;
@@ -157,11 +186,10 @@ net_connect(struct conn **cp, const char *host, unsigned port,
 	if (rc != 0)
 		return err_set(e, ERR_TEMP, "%s: %s", host,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-	deadline = net_now_ms() + (long long)(timeout ? timeout : 60) * 1000;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		if ((fd = try_connect(ai, deadline, e)) != -1)
 			break;
-		if (net_now_ms() >= deadline)
+		if (deadline >= 0 && clock_now_ms() >= deadline)
 			break;
 	}
 	if (fd == -1) {
@@ -170,7 +198,7 @@ net_connect(struct conn **cp, const char *host, unsigned port,
 		e->cls = ERR_TEMP;
 		return -1;
 	}
-	if ((c = conn_new(fd, timeout)) == NULL) {
+	if ((c = conn_new(fd)) == NULL) {
 		freeaddrinfo(res);
 		close(fd);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
@@ -189,6 +217,12 @@ const char *
 net_peer(const struct conn *c)
 {
 	return c->peer;
+}
+
+int
+net_fd(const struct conn *c)
+{
+	return c->fd;
 }
 
 int
@@ -225,89 +259,77 @@ net_is_loopback(const struct conn *c)
 }
 
 int
-net_starttls(struct conn *c, const struct config *cfg, const char *host,
+net_set_transport(struct conn *c, const struct net_transport *t, void *ctx,
     struct err *e)
 {
-	if (net_has_buffered(c))
-		return err_set(e, ERR_TEMP, "server sent data after its "
-		    "STARTTLS reply (possible injection); refusing");
-	return tls_start(&c->tls, c->fd, cfg, host, deadline_of(c), e);
+	if (c->rpos < c->rlen || c->wbuf.len > 0)
+		return err_set(e, ERR_TEMP, "octets buffered across a "
+		    "transport change (possible injection); refusing");
+	c->t = t;
+	c->ctx = ctx;
+	return 0;
 }
 
-struct tls *
-net_tls(struct conn *c)
+void *
+net_transport_ctx(const struct conn *c)
 {
-	return c->tls;
+	return c->t == &plain ? NULL : c->ctx;
 }
 
 int
 net_has_buffered(struct conn *c)
 {
 	char	b;
-	ssize_t	n;
 
-	if (c->rpos < c->rlen)
+	if (c->rpos < c->rlen || c->t->pending(c->ctx) > 0)
 		return 1;
-	if (c->tls != NULL)
-		return tls_pending(c->tls) > 0;
-	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n > 0;
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
-static ssize_t
-raw_read(struct conn *c, void *p, size_t n, long long deadline,
-    struct err *e)
+/* Take what the buffer holds of the current line; 1 when it is complete. */
+static int
+take_line(struct conn *c, struct buf *line, size_t max, struct err *e)
 {
-	ssize_t	r;
+	char	*nl;
+	size_t	 take;
 
-	if (c->tls != NULL)
-		return tls_read(c->tls, p, n, deadline, e);
-	for (;;) {
-		r = read(c->fd, p, n);
-		if (r >= 0)
-			return r;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return err_set(e, ERR_TEMP, "read: %s",
-			    strerror(errno));
-		if (wait_fd(c->fd, POLLIN, deadline, e) == -1)
-			return -1;
-	}
+	nl = memchr(c->rbuf + c->rpos, '\n', c->rlen - c->rpos);
+	take = nl ? (size_t)(nl - (c->rbuf + c->rpos)) + 1 : c->rlen - c->rpos;
+	if (line->len + take > max + 2)
+		return err_set(e, ERR_TEMP, "reply line longer than %zu octets",
+		    max);
+	if (buf_add(line, c->rbuf + c->rpos, take) == -1)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	c->rpos += take;
+	if (nl == NULL)
+		return 0;
+	line->len--;
+	if (line->len > 0 && line->data[line->len - 1] == '\r')
+		line->len--;
+	if (line->len > max)
+		return err_set(e, ERR_TEMP, "reply line longer than %zu octets",
+		    max);
+	line->data[line->len] = '\0';
+	return 1;
 }
 
 int
-net_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
+net_read_line(struct conn *c, struct buf *line, size_t max,
+    long long deadline, struct err *e)
 {
-	long long	 deadline = deadline_of(c);
-	char		*nl;
-	size_t		 take;
-	ssize_t		 r;
+	ssize_t	r;
+	int	rc;
 
 	buf_reset(line);
 	for (;;) {
 		if (c->rpos < c->rlen) {
-			nl = memchr(c->rbuf + c->rpos, '\n', c->rlen - c->rpos);
-			take = nl ? (size_t)(nl - (c->rbuf + c->rpos)) + 1 :
-			    c->rlen - c->rpos;
-			if (line->len + take > max + 2)
-				return err_set(e, ERR_TEMP,
-				    "reply line longer than %zu octets", max);
-			if (buf_add(line, c->rbuf + c->rpos, take) == -1)
-				return err_set(e, ERR_SOFTWARE,
-				    "out of memory");
-			c->rpos += take;
-			if (nl != NULL) {
-				line->len--;
-				if (line->len > 0 &&
-				    line->data[line->len - 1] == '\r')
-					line->len--;
-				line->data[line->len] = '\0';
-				return 0;
-			}
+			if ((rc = take_line(c, line, max, e)) != 0)
+				return rc == 1 ? 0 : -1;
 		}
 		c->rpos = c->rlen = 0;
-		r = raw_read(c, c->rbuf, sizeof(c->rbuf), deadline, e);
+		if (deadline >= 0 && clock_now_ms() >= deadline)
+			return err_set(e, ERR_TEMP, "timed out");
+		r = c->t->read(c->ctx, c->rbuf, sizeof(c->rbuf), deadline, e);
 		if (r == -1)
 			return -1;
 		if (r == 0)
@@ -318,59 +340,54 @@ net_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
 }
 
 static int
-raw_write_all(struct conn *c, const char *p, size_t n, struct err *e)
+write_all(struct conn *c, const char *p, size_t n, unsigned stall_ms,
+    struct err *e)
 {
-	long long	deadline = deadline_of(c);
-	ssize_t		w;
+	ssize_t	w;
 
 	while (n > 0) {
-		if (c->tls != NULL) {
-			w = tls_write(c->tls, p, n, deadline, e);
-			if (w == -1)
-				return -1;
-		} else {
-			w = send(c->fd, p, n, MSG_NOSIGNAL);
-			if (w == -1) {
-				if (errno == EINTR)
-					continue;
-				if (errno != EAGAIN && errno != EWOULDBLOCK)
-					return err_set(e, ERR_TEMP,
-					    "write: %s", strerror(errno));
-				if (wait_fd(c->fd, POLLOUT, deadline, e) == -1)
-					return -1;
-				continue;
-			}
-		}
+		/* Progress restarts the clock: the limit is per stall. */
+		w = c->t->write(c->ctx, p, n, clock_now_ms() + stall_ms, e);
+		if (w == -1)
+			return -1;
+		if (w == 0)
+			return err_set(e, ERR_TEMP, "write: wrote nothing");
 		p += w;
 		n -= (size_t)w;
-		/* Progress restarts the clock: the limit is per stall. */
-		deadline = deadline_of(c);
 	}
 	return 0;
 }
 
 int
-net_write(struct conn *c, const void *p, size_t n, struct err *e)
+net_write(struct conn *c, const void *p, size_t n, unsigned stall_ms,
+    struct err *e)
 {
-	if (c->wbuf.len + n > NET_WBUF_FLUSH && net_flush(c, e) == -1)
+	if (c->wbuf.len + n > NET_WBUF_FLUSH &&
+	    net_flush(c, stall_ms, e) == -1)
 		return -1;
 	if (n > NET_WBUF_FLUSH)
-		return raw_write_all(c, p, n, e);
+		return write_all(c, p, n, stall_ms, e);
 	if (buf_add(&c->wbuf, p, n) == -1)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	return 0;
 }
 
 int
-net_flush(struct conn *c, struct err *e)
+net_flush(struct conn *c, unsigned stall_ms, struct err *e)
 {
 	int	rc;
 
 	if (c->wbuf.len == 0)
 		return 0;
-	rc = raw_write_all(c, c->wbuf.data, c->wbuf.len, e);
+	rc = write_all(c, c->wbuf.data, c->wbuf.len, stall_ms, e);
 	buf_reset(&c->wbuf);
 	return rc;
+}
+
+size_t
+net_unsent(const struct conn *c)
+{
+	return c->wbuf.len;
 }
 
 void
@@ -378,8 +395,8 @@ net_close(struct conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->tls != NULL)
-		tls_close(c->tls);
+	if (c->t != &plain)
+		c->t->close(c->ctx);
 	if (c->fd != -1)
 		close(c->fd);
 	buf_free(&c->wbuf);

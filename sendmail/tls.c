@@ -22,7 +22,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "net.h"
+#include "clock.h"
 #include "tls.h"
 
 struct tls {
@@ -89,7 +89,7 @@ tls_io(struct tls *t, int op, void *rbuf, const void *wbuf, size_t n,
 			ssl_errstr(msg, sizeof(msg));
 			return err_set(e, ERR_TEMP, "TLS: %s", msg);
 		}
-		left = deadline - net_now_ms();
+		left = deadline - clock_now_ms();
 		if (left <= 0)
 			return err_set(e, ERR_TEMP, "timed out during TLS");
 		pfd.fd = t->fd;

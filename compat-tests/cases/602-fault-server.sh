@@ -35,6 +35,9 @@
 #                says "DSN options dropped"; with DSN: MAIL has
 #                "RET=HDRS ENVID=id1+2Bx", RCPT "NOTIFY=FAILURE
 #                ORCPT=rfc822;a+2Bb@example.org"
+#   every scenario: the whole transcript (transcript_is in lib/faults.sh:
+#                every command line, normalized for host name, size and
+#                login, and nothing else in the raw session) is checked
 #   rcpt452      r1..r4, 452 after 2, queue on: exit 0, the server got one
 #                DATA; -bp: r1 r2 sent, r3 r4 deferred (452); -q delivers r3
 #                and r4 once each through Postfix, r1 r2 never again
@@ -48,13 +51,7 @@ need python3
 fault() { fault_start "$1" "$@"; }
 
 # conf NAME [k=v...]: plain.ini pointed at the fault server.
-conf() {
-	local n=$1
-	shift
-	conf_variant "$n" plain "smarthost.port=$FPORT" smarthost.timeout=3 \
-	    queue.enabled=no "queue.dir=$CASE_DIR/qoff" \
-	    "log.file=$CASE_DIR/postern.log" "$@"
-}
+conf() { fault_conf "$1" 3 "${@:2}"; }
 
 msg() { make_msg a@example.org "${1:-m602}"; }
 
@@ -70,6 +67,7 @@ msg | expect_exit 75 postern -C "$(conf inj "${tlsconf[@]}")" -t
 fs_done
 expect_stderr_line 'injection'
 cmds_are 'EHLO STARTTLS '
+transcript_is 'EHLO *|STARTTLS'
 sed 's/$/\r/' "$FS/cmds" | cmp -s - "$FS/session" ||
     fail "more than EHLO and STARTTLS reached the server: $(od -c "$FS/session" | tail -n 4)"
 
@@ -79,11 +77,13 @@ msg | expect_exit 75 postern -C "$(conf strip "${tlsconf[@]}")" -t
 fs_done
 expect_stderr_line 'STARTTLS'
 cmds_are 'EHLO '
+transcript_is 'EHLO *'
 fault starttls454
 msg | expect_exit 75 postern -C "$(conf s454 "${tlsconf[@]}")" -t
 fs_done
 expect_stderr_line '454'
 cmds_are 'EHLO STARTTLS '
+transcript_is 'EHLO *|STARTTLS'
 
 # --- malformed replies: bounded, temporary, nothing sent
 for sc in r-25O r-mixed r-long r-many r-nul; do
@@ -95,11 +95,13 @@ for sc in r-25O r-mixed r-long r-many r-nul; do
 	expect_stderr_line
 	[ "$dt" -lt 3000 ] || fail "$sc: took $dt ms"
 	cmds_are 'EHLO '
+	transcript_is 'EHLO *'
 done
 fault r-dot-25O
 msg | expect_exit 75 postern -C "$(conf bad)" -t
 fs_done
 expect_stderr_line 'malformed'
+transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<a@example.org>|DATA'
 
 # --- lost connection mid-DATA and after the final dot
 QDIR=$CASE_DIR/q
@@ -109,10 +111,12 @@ for sc in drop-data drop-dot; do
 	msg | expect_exit 75 postern -C "$(conf drop)" -t
 	fs_done
 	expect_stderr_line 'closed'
+	transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<a@example.org>|DATA'
 	fault "$sc"
 	msg "m602-$sc" | expect_exit 0 postern -C "$(conf dropq queue.enabled=yes "queue.dir=$QDIR")" -t
 	fs_done
 	expect_stderr_line '^postern: queued \(.*closed.*\); id [0-9A-F]{24}$'
+	transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<a@example.org>|DATA'
 	[ "$(q_entries)" = 1 ] || fail "$sc: $(q_entries) entries queued"
 	expect_exit 0 postern -C "$up" -q
 	for _ in $(seq 100); do
@@ -138,11 +142,13 @@ done
 grep -q '^AUTH PLAIN ' "$FS/cmds" || fail "no AUTH PLAIN sent"
 # Refused, the session is still sound: a polite QUIT, and no MAIL.
 cmds_are 'EHLO AUTH QUIT '
+transcript_is "EHLO *|AUTH PLAIN $plain_b64|QUIT"
 fault auth-454
 msg | expect_exit 75 postern -C "$(conf a454 "${authconf[@]}")" -t
 fs_done
 expect_stderr_line '454'
 cmds_are 'EHLO AUTH QUIT '
+transcript_is "EHLO *|AUTH PLAIN $plain_b64|QUIT"
 fault auth-badb64
 msg | expect_exit 75 postern -C "$(conf ab64 "${authconf[@]}" smarthost.auth=login)" -v -t
 fs_done
@@ -151,6 +157,7 @@ grep -qx '> AUTH LOGIN' "$CMD_ERR" || fail "-v does not show '> AUTH LOGIN'"
 grep -qx '> \*' "$CMD_ERR" || fail "-v does not show the '*' cancel"
 [ "$(tr '\n' '|' <"$FS/cmds" | cut -d'|' -f2-3)" = 'AUTH LOGIN|*' ] ||
     fail "AUTH not cancelled with '*': $(tr '\n' '|' <"$FS/cmds")"
+transcript_is 'EHLO *|AUTH LOGIN|*|QUIT'
 
 # --- SIZE: refused before MAIL
 fault size100
@@ -158,6 +165,7 @@ msg | expect_exit 69 postern -C "$(conf size)" -t
 fs_done
 expect_stderr_line 'limit of 100'
 ! grep -Eq '^(MAIL|DATA)' "$FS/cmds" || fail "MAIL/DATA sent to a too-small SIZE"
+transcript_is 'EHLO *|QUIT'
 
 # --- SMTPUTF8 needed, not offered: permanent, nothing sent
 fault noutf8
@@ -166,6 +174,7 @@ printf 'Subject: utf8\n\nbody\n' |
 fs_done
 expect_stderr_line 'SMTPUTF8'
 ! grep -Eq '^(MAIL|RCPT|DATA)' "$FS/cmds" || fail "transaction started without SMTPUTF8"
+transcript_is 'EHLO *|QUIT'
 
 # --- DSN: dropped (and logged) without the extension, sent with it
 fault ok
@@ -176,6 +185,7 @@ fs_done
 grep -q '^MAIL FROM:<[^>]*> SIZE=[0-9]*$' "$FS/cmds" || fail "MAIL with DSN parameters: $(grep MAIL "$FS/cmds")"
 grep -qx 'RCPT TO:<a+b@example.org>' "$FS/cmds" || fail "RCPT with DSN parameters: $(grep RCPT "$FS/cmds")"
 grep -q 'DSN .*dropped' "$CASE_DIR/postern.log" || fail "log does not say DSN dropped: $(cat "$CASE_DIR/postern.log")"
+transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<a+b@example.org>|DATA|QUIT'
 fault ok --dsn
 printf 'Subject: dsn\n\nbody\n' |
     expect_exit 0 postern -C "$(conf dsn1)" -N failure -R hdrs -V id1+x a+b@example.org
@@ -183,6 +193,7 @@ fs_done
 grep -q '^MAIL FROM:<.*> .*RET=HDRS ENVID=id1+2Bx$' "$FS/cmds" || fail "MAIL: $(grep MAIL "$FS/cmds")"
 grep -iqx 'RCPT TO:<a+b@example.org> NOTIFY=FAILURE ORCPT=rfc822;a+2Bb@example.org' "$FS/cmds" ||
     fail "RCPT: $(grep RCPT "$FS/cmds")"
+transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N RET=HDRS ENVID=id1+2Bx|RCPT TO:<a+b@example.org> NOTIFY=failure ORCPT=rfc822;a+2Bb@example.org|DATA|QUIT'
 
 # --- 452 after two recipients: the rest is queued, then delivered once
 find "$QDIR" -mindepth 1 -delete
@@ -193,6 +204,7 @@ make_msg r1@example.org m602-452 |
 fs_done
 expect_stderr_line 'queued'
 [ -e "$FS/data.1" ] && [ ! -e "$FS/data.2" ] || fail "want one DATA at the 452 server"
+transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<r1@example.org>|RCPT TO:<r2@example.org>|RCPT TO:<r3@example.org>|RCPT TO:<r4@example.org>|DATA|QUIT'
 [ "$(q_entries)" = 1 ] || fail "$(q_entries) entries queued, want 1"
 expect_exit 0 postern -C "$up" -bp
 for r in r1 r2; do

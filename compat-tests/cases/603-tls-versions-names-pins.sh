@@ -24,6 +24,8 @@
 #          tls_verify = no: exit 0 although the cert is self-signed; wrong
 #          pin: exit 75 "does not match tls_fingerprint", nothing sent;
 #          the self-signed cert without a pin: exit 75 "self-signed".
+#          Every delivery: the whole decrypted transcript is EHLO MAIL RCPT
+#          DATA QUIT and the payload, nothing else (transcript_is).
 
 need python3 openssl
 
@@ -46,6 +48,7 @@ send() {
 delivered() {
 	grep -q '^MAIL FROM:' "$FS/cmds" 2>/dev/null && [ -e "$FS/data.1" ] ||
 	    fail "$FSN: no message reached the server"
+	transcript_is 'EHLO *|MAIL FROM:<u@example.org> SIZE=N|RCPT TO:<a@example.org>|DATA|QUIT'
 }
 
 nothing_sent() {

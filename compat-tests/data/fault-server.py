@@ -47,6 +47,11 @@ PIPELINING SIZE 10240000 8BITMIME SMTPUTF8 ENHANCEDSTATUSCODES and, with
   noutf8        EHLO does not say SMTPUTF8
   rcpt452       the first N RCPTs (--n, default 2) get 250, the others
                 "452 4.5.3 Too many recipients"
+  greet554      greets "554 5.7.1 no SMTP service here" and closes at once
+  greet521      greets "521 5.3.2 does not accept mail" and closes at once
+  slow-ehlo     EHLO answered with 12 lines, one every 0.5 s (6 s in all)
+  slow-dot      the reply to the final dot comes after N seconds (--n)
+  no8bit        EHLO does not say 8BITMIME
 """
 import argparse
 import os
@@ -173,6 +178,8 @@ class Session:
                    for e in ext]
         if SC == "noutf8":
             ext.remove("SMTPUTF8")
+        if SC == "no8bit":
+            ext.remove("8BITMIME")
         lines = ["fault.test"] + ext
         return ["250-" + l for l in lines[:-1]] + ["250 " + lines[-1]]
 
@@ -187,10 +194,20 @@ class Session:
             self.send(b"250-line\r\n" * 100000 + b"250 end\r\n")
         elif SC == "r-nul":
             self.send(b"250-a\0b\r\n250 c\r\n")
+        elif SC == "slow-ehlo":
+            lines = ["250-fault.test"] + ["250-X-SLOW%d" % i
+                                          for i in range(10)] + ["250 SIZE"]
+            for l in lines:
+                time.sleep(0.5)
+                self.reply(l)
         else:
             self.reply(*self.ehlo_lines())
 
     def run(self):
+        if SC in ("greet554", "greet521"):
+            self.reply("554 5.7.1 no SMTP service here" if SC == "greet554"
+                       else "521 5.3.2 does not accept mail")
+            return "greeted %s and closed" % SC[5:]
         self.reply("220 fault.test ESMTP fault-server")
         while True:
             ln = self.line()
@@ -245,6 +262,8 @@ class Session:
                 self.payload()
                 if SC == "drop-dot":
                     return "dropped after the final dot"
+                if SC == "slow-dot":
+                    time.sleep(a.n)
                 if SC == "r-dot-25O":
                     self.reply("25O ok")
                 else:

@@ -1,0 +1,311 @@
+/*
+ * mime7.c -- 8-bit messages for servers without 8BITMIME (see mime7.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "mime7.h"
+
+#define CHUNK		65536
+#define QP_LINE_MAX	76	/* RFC 2045 6.7 (5), the soft break included */
+
+static const char hexdig[] = "0123456789ABCDEF";
+
+/*
+ * The header section (through its empty line) of fd into b: 0, 1 when it
+ * has no end or is over BUF_LIMIT_HEADERS, -1 with ERR_IO.
+ */
+static int
+read_headers(int fd, struct buf *b, struct err *e)
+{
+	char	chunk[4096];
+	ssize_t	n;
+	off_t	off = 0;
+	char	*end;
+
+	for (;;) {
+		if (b->len >= 2 && memcmp(b->data, "\r\n", 2) == 0) {
+			b->len = 2;	/* no header fields at all */
+			return 0;
+		}
+		if (b->len > 0 && (end = memmem(b->data, b->len, "\r\n\r\n",
+		    4)) != NULL) {
+			b->len = (size_t)(end - b->data) + 4;
+			return 0;
+		}
+		n = pread(fd, chunk, sizeof(chunk), off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return err_set(e, ERR_IO, "reading the spooled "
+			    "message: %s", strerror(errno));
+		if (n == 0 || buf_add(b, chunk, (size_t)n) == -1)
+			return 1;
+		off += n;
+	}
+}
+
+/* The value of the first field `name` in the header section, or NULL. */
+static const char *
+field(const struct buf *h, const char *name)
+{
+	size_t	nl = strlen(name);
+	const char *p = h->data, *end = h->data + h->len;
+
+	while (p < end) {
+		if ((size_t)(end - p) > nl && strncasecmp(p, name, nl) == 0 &&
+		    p[nl] == ':') {
+			/* Folding white space too: the value may start on a
+			 * continuation line. */
+			for (p += nl + 1; p < end && (*p == ' ' || *p == '\t' ||
+			    *p == '\r' || *p == '\n'); p++)
+				;
+			return p;
+		}
+		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p++;
+	}
+	return NULL;
+}
+
+static int
+starts(const char *v, const char *prefix)
+{
+	return v != NULL && strncasecmp(v, prefix, strlen(prefix)) == 0;
+}
+
+int
+mime7_has_8bit(int fd, struct err *e)
+{
+	unsigned char	b[CHUNK];
+	ssize_t		n, i;
+	off_t		off = 0;
+
+	while ((n = pread(fd, b, sizeof(b), off)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return err_set(e, ERR_IO, "reading the spooled "
+			    "message: %s", strerror(errno));
+		for (i = 0; i < n; i++)
+			if (b[i] & 0x80)
+				return 1;
+		off += n;
+	}
+	return 0;
+}
+
+int
+mime7_classify(int fd, const char **why, struct err *e)
+{
+	struct buf	 h;
+	const char	*ct, *cte;
+	size_t		 i;
+	int		 rc;
+
+	*why = "";
+	if ((rc = mime7_has_8bit(fd, e)) <= 0)
+		return rc == 0 ? MIME7_CLEAN : -1;
+	buf_init(&h, BUF_LIMIT_HEADERS);
+	if ((rc = read_headers(fd, &h, e)) != 0) {
+		buf_free(&h);
+		if (rc == -1)
+			return -1;
+		*why = "its header section is too large or has no end";
+		return MIME7_REFUSE;
+	}
+	rc = MIME7_CONVERT;
+	for (i = 0; i < h.len; i++)
+		if ((unsigned char)h.data[i] & 0x80)
+			break;
+	ct = field(&h, "content-type");
+	cte = field(&h, "content-transfer-encoding");
+	if (i < h.len) {
+		*why = "a header field has 8-bit octets";
+		rc = MIME7_REFUSE;
+	} else if (ct != NULL && !starts(ct, "text/")) {
+		*why = "the body is not a single text part";
+		rc = MIME7_REFUSE;
+	} else if (cte != NULL && !starts(cte, "7bit") &&
+	    !starts(cte, "8bit")) {
+		*why = "the body's transfer encoding cannot be converted";
+		rc = MIME7_REFUSE;
+	}
+	buf_free(&h);
+	return rc;
+}
+
+/* ---- the converter ---------------------------------------------------- */
+
+struct qp {
+	mime7_sink	 sink;
+	void		*arg;
+	struct err	*e;
+	off_t		 size;
+	size_t		 col;
+	int		 ws;	/* a held SP or HTAB, or -1 */
+	int		 failed;
+	char		 out[CHUNK];
+	size_t		 olen;
+};
+
+static void
+put(struct qp *q, const char *p, size_t n)
+{
+	if (q->failed)
+		return;
+	if (q->olen + n > sizeof(q->out)) {
+		if (q->sink(q->arg, q->out, q->olen, q->e) == -1) {
+			q->failed = 1;
+			return;
+		}
+		q->olen = 0;
+	}
+	memcpy(q->out + q->olen, p, n);
+	q->olen += n;
+	q->size += (off_t)n;
+}
+
+static void
+token(struct qp *q, const char *t, size_t n)
+{
+	if (q->col + n > QP_LINE_MAX - 1) {
+		put(q, "=\r\n", 3);
+		q->col = 0;
+	}
+	put(q, t, n);
+	q->col += n;
+}
+
+static void
+hex(struct qp *q, unsigned char c)
+{
+	char	t[3] = { '=', hexdig[c >> 4], hexdig[c & 15] };
+
+	token(q, t, 3);
+}
+
+/* A blank is literal unless it ends a line (RFC 2045 6.7 (3)). */
+static void
+flush_ws(struct qp *q, int at_eol)
+{
+	char	c;
+
+	if (q->ws == -1)
+		return;
+	c = (char)q->ws;
+	q->ws = -1;
+	if (at_eol)
+		hex(q, (unsigned char)c);
+	else
+		token(q, &c, 1);
+}
+
+/* Body octets, canonical: every CR is part of a CRLF. */
+static void
+qp_feed(struct qp *q, const unsigned char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\r')
+			continue;
+		if (p[i] == '\n') {
+			flush_ws(q, 1);
+			put(q, "\r\n", 2);
+			q->col = 0;
+			continue;
+		}
+		flush_ws(q, 0);
+		if (p[i] == ' ' || p[i] == '\t')
+			q->ws = p[i];
+		else if (p[i] >= 33 && p[i] <= 126 && p[i] != '=')
+			token(q, (const char *)p + i, 1);
+		else
+			hex(q, p[i]);
+	}
+}
+
+/* The header fields but Content-Transfer-Encoding, then the MIME ones. */
+static void
+headers(struct qp *q, const struct buf *h)
+{
+	const char	*p = h->data, *end = h->data + h->len - 2, *nl;
+	int		 skip = 0;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl ? nl + 1 : end;
+		if (*p != ' ' && *p != '\t')
+			skip = strncasecmp(p, "content-transfer-encoding:",
+			    26) == 0;
+		if (!skip)
+			put(q, p, (size_t)(nl - p));
+		p = nl;
+	}
+	if (field(h, "mime-version") == NULL)
+		put(q, "MIME-Version: 1.0\r\n", 19);
+	if (field(h, "content-type") == NULL)
+		put(q, "Content-Type: text/plain; charset=UTF-8\r\n", 41);
+	put(q, "Content-Transfer-Encoding: quoted-printable\r\n\r\n", 47);
+}
+
+int
+mime7_convert(int fd, mime7_sink sink, void *arg, off_t *size,
+    struct err *e)
+{
+	struct qp	*q;
+	struct buf	 h;
+	unsigned char	 in[CHUNK];
+	off_t		 off;
+	ssize_t		 n;
+	int		 rc = -1;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	q->sink = sink;
+	q->arg = arg;
+	q->e = e;
+	q->ws = -1;
+	buf_init(&h, BUF_LIMIT_HEADERS);
+	if ((n = read_headers(fd, &h, e)) != 0) {
+		if (n == 1)
+			err_set(e, ERR_SOFTWARE, "mime7: not convertible");
+		goto out;
+	}
+	headers(q, &h);
+	for (off = (off_t)h.len; !q->failed; off += n) {
+		n = pread(fd, in, sizeof(in), off);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n == -1) {
+			err_set(e, ERR_IO, "reading the spooled message: %s",
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		qp_feed(q, in, (size_t)n);
+	}
+	flush_ws(q, 1);
+	if (q->col > 0)
+		put(q, "\r\n", 2);
+	if (!q->failed && q->olen > 0 &&
+	    sink(arg, q->out, q->olen, e) == -1)
+		q->failed = 1;
+	if (!q->failed) {
+		*size = q->size;
+		rc = 0;
+	}
+out:
+	buf_free(&h);
+	free(q);
+	return rc;
+}

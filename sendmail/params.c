@@ -1,0 +1,98 @@
+/*
+ * params.c -- struct config to struct smtp_params, and TLS as a net.c
+ * transport (see params.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "net.h"
+#include "params.h"
+#include "tls.h"
+
+static ssize_t
+tls_t_read(void *ctx, void *p, size_t n, long long deadline, struct err *e)
+{
+	return tls_read(ctx, p, n, deadline, e);
+}
+
+static ssize_t
+tls_t_write(void *ctx, const void *p, size_t n, long long deadline,
+    struct err *e)
+{
+	return tls_write(ctx, p, n, deadline, e);
+}
+
+static size_t
+tls_t_pending(void *ctx)
+{
+	return tls_pending(ctx);
+}
+
+static void
+tls_t_close(void *ctx)
+{
+	tls_close(ctx);
+}
+
+static const struct net_transport tls_transport = {
+	tls_t_read, tls_t_write, tls_t_pending, tls_t_close
+};
+
+static int
+start_tls(const void *arg, struct conn *c, const char *host, long long deadline,
+    struct smtp_info *info, struct err *e)
+{
+	const struct config	*cfg = arg;
+	struct tls		*t = NULL;
+	struct tls_peer		 p;
+
+	if (tls_start(&t, net_fd(c), cfg, host, deadline, e) == -1)
+		return -1;
+	if (net_set_transport(c, &tls_transport, t, e) == -1) {
+		tls_close(t);
+		return -1;
+	}
+	tls_describe(t, &p);
+	snprintf(info->tls_version, sizeof(info->tls_version), "%s",
+	    p.version);
+	snprintf(info->tls_cipher, sizeof(info->tls_cipher), "%s", p.cipher);
+	snprintf(info->peer_subject, sizeof(info->peer_subject), "%s",
+	    p.subject);
+	snprintf(info->peer_issuer, sizeof(info->peer_issuer), "%s",
+	    p.issuer);
+	snprintf(info->peer_fingerprint, sizeof(info->peer_fingerprint),
+	    "%s", p.fingerprint);
+	return 0;
+}
+
+void
+smtp_params_from_config(struct smtp_params *p, const struct config *c,
+    int verbose)
+{
+	memset(p, 0, sizeof(*p));
+	p->hosts = c->hosts;
+	p->nhosts = c->nhosts;
+	p->port = c->port;
+	p->tls = c->tls == CONFIG_TLS_NONE ? SMTP_TLS_NONE :
+	    c->tls == CONFIG_TLS_IMPLICIT ? SMTP_TLS_IMPLICIT :
+	    SMTP_TLS_STARTTLS;
+	p->helo = c->helo;
+	p->user = c->user;
+	p->auth_mechs = c->auth_mechs;
+	p->auth_auto = c->auth_auto;
+	p->timeout = c->timeout ? c->timeout : 60;
+	p->final_timeout = SMTP_FINAL_TIMEOUT;
+	p->verbose = verbose;
+	p->tls_start = start_tls;
+	p->tls_arg = c;
+}
+
+int
+smtp_open(struct smtp_session **sp, const struct config *c,
+    const char *secret, int verbose, struct err *e)
+{
+	struct smtp_params	p;
+
+	smtp_params_from_config(&p, c, verbose);
+	return smtp_connect(sp, &p, secret, e);
+}

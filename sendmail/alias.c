@@ -346,7 +346,8 @@ out:
 }
 
 int
-aliases_load(struct aliases **ap, const struct config *c, struct err *e)
+aliases_load(struct aliases **ap, const struct alias_params *c,
+    struct err *e)
 {
 	struct aliases		*a;
 	struct addr_list	 scratch;
@@ -358,7 +359,7 @@ aliases_load(struct aliases **ap, const struct config *c, struct err *e)
 	*ap = NULL;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	cpath = c->path != NULL ? c->path : "config";
+	cpath = c->config_path != NULL ? c->config_path : "config";
 	for (i = 0; i < c->naliases; i++) {
 		if (c->aliases[i].name == NULL || c->aliases[i].targets == NULL)
 			continue;
@@ -369,10 +370,10 @@ aliases_load(struct aliases **ap, const struct config *c, struct err *e)
 			goto fail;
 	}
 	nsection = a->n;
-	if (c->aliases_file != NULL && c->aliases_file[0] != '\0') {
+	if (c->file != NULL && c->file[0] != '\0') {
 		buf_init(&b, ALIAS_FILE_MAX);
-		if (file_read(c->aliases_file, &b, e) == -1 ||
-		    file_parse(a, c->aliases_file, &b, nsection, e) == -1) {
+		if (file_read(c->file, &b, e) == -1 ||
+		    file_parse(a, c->file, &b, nsection, e) == -1) {
 			buf_free(&b);
 			goto fail;
 		}

@@ -5,9 +5,9 @@
  * through aliases_expand() before it is added to the envelope.
  *
  * Sources, in this order of precedence:
- *  1. the [aliases] section (config->aliases, config->naliases): name =
+ *  1. the [aliases] section (alias_params aliases, naliases): name =
  *     address list;
- *  2. config->aliases_file when set, /etc/aliases syntax: '#' starts a
+ *  2. alias_params file when set, /etc/aliases syntax: '#' starts a
  *     comment line, "name: address, address", a line starting with SP or
  *     HTAB continues the previous entry, CRLF accepted.  A name that the
  *     [aliases] section defines is ignored in the file; a name defined twice
@@ -49,16 +49,25 @@
 
 struct aliases;
 
+/* What aliases_load() reads: the [aliases] section and aliases_file. */
+struct alias_params {
+	const char			*config_path;	/* for messages; NULL:
+							   "config" */
+	const struct config_alias	*aliases;	/* [aliases] entries */
+	size_t				 naliases;
+	const char			*file;		/* aliases_file, or
+							   NULL/"" */
+};
+
 /*
- * Read the aliases c names: only c->aliases, c->naliases and
- * c->aliases_file are used.  On success *ap holds a table (possibly empty)
+ * Read the aliases p names.  On success *ap holds a table (possibly empty)
  * to free with aliases_free().  Errors: ERR_CONFIG "FILE:LINE: reason" for
  * the file, "PATH: [aliases] NAME: reason" for the section (PATH being
- * c->path, or "config" when unset); ERR_SOFTWARE when out of memory.
+ * p->config_path, or "config" when unset); ERR_SOFTWARE when out of memory.
  * The file is opened read-only with O_NOFOLLOW and must be a regular file
  * of at most ALIAS_FILE_MAX octets.
  */
-int	aliases_load(struct aliases **ap, const struct config *c,
+int	aliases_load(struct aliases **ap, const struct alias_params *p,
 	    struct err *e);
 
 /*

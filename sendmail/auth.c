@@ -19,6 +19,7 @@
 #include <openssl/sha.h>
 
 #include "auth.h"
+#include "text.h"
 #include "config.h"
 
 #define SCRAM_ITER_MAX	1000000
@@ -101,16 +102,8 @@ auth_choose(const char *list, unsigned allowed, int auto_mode)
 int
 auth_b64_encode(const void *p, size_t n, struct buf *out)
 {
-	size_t	need = 4 * ((n + 2) / 3);
-
 	buf_reset(out);
-	/* Make room, then let OpenSSL write in place. */
-	if (buf_reserve(out, need) == -1)
-		return -1;
-	EVP_EncodeBlock((unsigned char *)out->data, p, (int)n);
-	out->len = need;
-	out->data[need] = '\0';
-	return 0;
+	return text_b64_append(out, p, n);
 }
 
 int

@@ -16,14 +16,12 @@
 
 #include "cli.h"
 #include "config.h"
+#include "text.h"
 
 static int
 has_ctl(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
+	return text_has_ctl(s);
 }
 
 /* The same grammar as durations in the config file. */

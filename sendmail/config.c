@@ -48,6 +48,7 @@
 #include "buf.h"
 #include "config.h"
 #include "err.h"
+#include "text.h"
 
 static const char default_queue_dir[] = "/var/spool/postern";
 
@@ -196,10 +197,7 @@ is_blank(int ch)
 static int
 has_ctl(const char *s)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
+	return text_has_ctl(s);
 }
 
 /* ---- value checks ---------------------------------------------------- */

@@ -114,3 +114,28 @@ envelope_count(const struct envelope *env, enum rcpt_state state)
 			n++;
 	return n;
 }
+
+enum rcpt_state
+envelope_fate(enum err_class cls)
+{
+	switch (cls) {
+	case ERR_UNAVAILABLE:
+	case ERR_NOUSER:
+	case ERR_DATA:
+		return RCPT_FAILED;
+	default:
+		return RCPT_DEFERRED;
+	}
+}
+
+void
+envelope_settle(struct envelope *env, const struct err *e)
+{
+	size_t	i;
+
+	for (i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].state == RCPT_PENDING) {
+			env->rcpts[i].state = envelope_fate(e->cls);
+			envelope_set_reply(&env->rcpts[i], e->msg);
+		}
+}

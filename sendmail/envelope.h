@@ -41,6 +41,12 @@ struct envelope {
 	int		 smtputf8;	/* an address is not ASCII */
 };
 
+/*
+ * Ownership: the envelope owns every string in it (envelope_free()).
+ * Errors: envelope_set_sender() and envelope_add_rcpt() fail with
+ * ERR_DATA for an address addr_check_envelope() refuses and ERR_SOFTWARE
+ * when out of memory; nothing else fails.
+ */
 void	envelope_init(struct envelope *env);
 void	envelope_free(struct envelope *env);
 int	envelope_set_sender(struct envelope *env, const char *addr,
@@ -51,5 +57,23 @@ int	envelope_add_rcpt(struct envelope *env, const char *addr,
 int	envelope_set_reply(struct rcpt *r, const char *reply);
 /* Count of recipients in the given state. */
 size_t	envelope_count(const struct envelope *env, enum rcpt_state state);
+
+/*
+ * The one rule for the fate of a recipient the smarthost never answered,
+ * from the class of the error that ended the attempt (the interactive
+ * submission, -bs and the queue runner all use it).  Permanent
+ * (RCPT_FAILED) only when the message was refused for good or cannot be
+ * sent as it is: ERR_UNAVAILABLE, ERR_NOUSER, ERR_DATA.  Everything else
+ * is RCPT_DEFERRED, local trouble included (ERR_USAGE, ERR_CANTCREAT,
+ * ERR_IO, ERR_CONFIG, ERR_NOPERM, ERR_SOFTWARE, ERR_TEMP): it may be
+ * fixed before the message expires, and a retry loses nothing.  (Until
+ * 0.2 the interactive path failed ERR_USAGE and ERR_CANTCREAT for good
+ * while the queue deferred them; neither class comes out of a delivery
+ * attempt today.)
+ */
+enum rcpt_state	envelope_fate(enum err_class cls);
+
+/* Give every PENDING recipient envelope_fate(e->cls) and the reply e->msg. */
+void	envelope_settle(struct envelope *env, const struct err *e);
 
 #endif

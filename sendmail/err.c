@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "err.h"
+#include "text.h"
 
 int
 err_set(struct err *e, enum err_class cls, const char *fmt, ...)
 {
 	va_list	ap;
-	size_t	i;
 
 	if (e == NULL)
 		return -1;
@@ -20,9 +20,7 @@ err_set(struct err *e, enum err_class cls, const char *fmt, ...)
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
 	/* A message is one line: whatever a peer sent us cannot break it. */
-	for (i = 0; e->msg[i] != '\0'; i++)
-		if ((unsigned char)e->msg[i] < 0x20 || e->msg[i] == 0x7f)
-			e->msg[i] = ' ';
+	text_scrub(e->msg, sizeof(e->msg), e->msg, sizeof(e->msg), ' ');
 	return -1;
 }
 

@@ -31,6 +31,7 @@
 #include "config.h"
 #include "err.h"
 #include "import.h"
+#include "params.h"
 
 #define IMPORT_STRS_MAX		256	/* computed strings per conversion */
 #define IMPORT_SIBLINGS_MAX	12	/* other files read per conversion */
@@ -476,11 +477,12 @@ static const char *
 check_alias(struct conv *c, const char *name, const char *to,
     struct err *why)
 {
-	struct config	 cfg;
-	struct aliases	*al;
-	struct buf	 t;
-	const char	*shape;
-	int		 rc;
+	struct config		 cfg;
+	struct alias_params	 ap;
+	struct aliases		*al;
+	struct buf		 t;
+	const char		*shape;
+	int			 rc;
 
 	if ((shape = value_shape(name, to)) != NULL)
 		return shape;
@@ -494,7 +496,8 @@ check_alias(struct conv *c, const char *name, const char *to,
 	buf_free(&t);
 	if (rc == -1)
 		return reason(why);
-	rc = aliases_load(&al, &cfg, why);
+	params_alias(&cfg, &ap);
+	rc = aliases_load(&al, &ap, why);
 	config_free(&cfg);
 	if (rc == -1)
 		return why->msg;

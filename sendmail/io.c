@@ -2,6 +2,9 @@
  * io.c -- waiting on and writing to file descriptors (see io.h).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,4 +65,31 @@ io_write_all(int fd, const void *p, size_t n, long long deadline,
 		    w == 0 ? "wrote nothing" : strerror(errno));
 	}
 	return 0;
+}
+
+int
+io_scratch_open(const char *dir, struct err *e)
+{
+	char	path[4096];
+	int	fd;
+
+	if (dir == NULL)
+		dir = "/tmp";
+#ifdef O_TMPFILE
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1)
+		return fd;
+	/* Anything but "not supported here" is the real answer. */
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return err_set(e, ERR_CANTCREAT, "cannot create a scratch "
+		    "file in %s: %s", dir, strerror(errno));
+#endif
+	if ((size_t)snprintf(path, sizeof(path), "%s/postern.XXXXXX", dir) >=
+	    sizeof(path))
+		return err_set(e, ERR_CANTCREAT, "cannot create a scratch "
+		    "file in %.200s...: name too long", dir);
+	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
+		return err_set(e, ERR_CANTCREAT, "cannot create a scratch "
+		    "file in %s: %s", dir, strerror(errno));
+	unlink(path);
+	return fd;
 }

@@ -1,6 +1,6 @@
 /*
  * io.h -- the file-descriptor helpers every module shares: wait for an fd
- * with a deadline, write a whole buffer.
+ * with a deadline, write a whole buffer, open an unnamed scratch file.
  *
  * Errors are reported as struct err (err.h); nothing here prints or exits.
  */
@@ -27,5 +27,14 @@ int	io_wait(int fd, short events, long long deadline, struct err *e);
  */
 int	io_write_all(int fd, const void *p, size_t n, long long deadline,
 	    struct err *e);
+
+/*
+ * An unnamed read-write scratch file in dir (NULL: /tmp), mode 0600 and
+ * close-on-exec, already gone from the file system: O_TMPFILE, or where
+ * the file system does not support it, mkostemp() then unlink().  Returns
+ * the descriptor, or -1 with ERR_CANTCREAT ("cannot create a scratch file
+ * in DIR: reason").
+ */
+int	io_scratch_open(const char *dir, struct err *e);
 
 #endif

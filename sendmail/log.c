@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "text.h"
 
 static int	log_fd = -1;
 static int	use_syslog;
@@ -57,14 +58,11 @@ log_emit(int prio, const char *fmt, va_list ap)
 	struct tm	tm;
 	time_t		now;
 	int		n, m;
-	size_t		i;
 
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
-	for (i = 0; line[i] != '\0'; i++)
-		if ((unsigned char)line[i] < 0x20)
-			line[i] = '?';
+	text_scrub(line, sizeof(line), line, sizeof(line), '?');
 	if (use_syslog)
 		syslog(prio, "%s", line);
 	if (log_fd != -1) {
@@ -122,7 +120,7 @@ log_trace(char dir, const char *line, size_t len)
 	out[n++] = dir;
 	out[n++] = ' ';
 	for (i = 0; i < len && n < sizeof(out) - 2; i++)
-		out[n++] = (unsigned char)line[i] < 0x20 ? '?' : line[i];
+		out[n++] = text_is_ctl(line[i]) ? '?' : line[i];
 	out[n++] = '\n';
 	(void)!write(STDERR_FILENO, out, n);
 }

@@ -47,7 +47,9 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "io.h"
 #include "msg.h"
+#include "text.h"
 
 #define IN_BUFSZ	(64 * 1024)
 #define OUT_BUFSZ	(64 * 1024)
@@ -562,20 +564,11 @@ msg_header_from(const struct msg *m)
 static void
 out_flush(struct out *o)
 {
-	size_t	off = 0;
-	ssize_t	n;
-
-	while (off < o->len && o->err == 0) {
-		n = write(o->fd, o->buf + off, o->len - off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			o->err = errno;
-		} else if (n == 0)
-			o->err = EIO;
-		else
-			off += (size_t)n;
-	}
+	/* io_write_all() leaves errno as write() set it. */
+	errno = 0;
+	if (o->err == 0 && o->len > 0 &&
+	    io_write_all(o->fd, o->buf, o->len, -1, NULL) == -1)
+		o->err = errno != 0 ? errno : EIO;
 	o->len = 0;
 }
 
@@ -669,29 +662,6 @@ is_atext(int c)
 	    strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
-static void
-base64(struct buf *b, const unsigned char *p, size_t n)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char		q[4];
-	unsigned long	v;
-	size_t		i;
-
-	for (i = 0; i < n; i += 3) {
-		v = (unsigned long)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned long)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		q[0] = tab[(v >> 18) & 63];
-		q[1] = tab[(v >> 12) & 63];
-		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < n ? tab[v & 63] : '=';
-		buf_add(b, q, 4);
-	}
-}
-
 /*
  * A display name as a phrase: atoms as they are, otherwise a quoted
  * string, or RFC 2047 encoded words when it is not ASCII (taken as UTF-8;
@@ -718,7 +688,7 @@ add_phrase(struct buf *b, const char *s)
 			if (i > 0)
 				buf_addc(b, ' ');
 			buf_adds(b, "=?UTF-8?B?");
-			base64(b, (const unsigned char *)s + i, k);
+			text_b64_append(b, s + i, k);
 			buf_adds(b, "?=");
 		}
 	} else if (atoms)
@@ -766,30 +736,11 @@ build_from(struct buf *b, const char *display, const struct msg_opts *opts,
 static int
 build_date(struct buf *b, struct err *e)
 {
-	static const char *const days[] = {
-		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
-	};
-	static const char *const mons[] = {
-		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
-	};
-	struct tm	tm;
-	time_t		t = time(NULL);
-	long		off;
-	char		sign = '+';
+	char	date[64];
 
-	if (localtime_r(&t, &tm) == NULL)
-		return err_set(e, ERR_SOFTWARE, "localtime failed");
-	off = tm.tm_gmtoff / 60;
-	if (off < 0) {
-		sign = '-';
-		off = -off;
-	}
+	text_date(time(NULL), date, sizeof(date));
 	buf_reset(b);
-	if (buf_printf(b, "Date: %s, %d %s %d %02d:%02d:%02d %c%02ld%02ld\r\n",
-	    days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
-	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
-	    off / 60, off % 60) == -1)
+	if (buf_printf(b, "Date: %s\r\n", date) == -1)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -1224,28 +1175,6 @@ qp_finish(struct qp *q)
 	q->col = 0;
 }
 
-/* An unnamed scratch file in dir. */
-static int
-scratch_open(const char *dir, struct err *e)
-{
-	char	path[4096];
-	int	fd;
-
-	if (dir == NULL)
-		dir = "/tmp";
-#ifdef O_TMPFILE
-	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) != -1)
-		return fd;
-#endif
-	if ((size_t)snprintf(path, sizeof(path), "%s/postern.XXXXXX", dir) >=
-	    sizeof(path))
-		return err_set(e, ERR_IO, "scratch directory name too long");
-	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
-		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
-	unlink(path);
-	return fd;
-}
-
 static ssize_t
 pread_all(int fd, char *p, size_t n, off_t off)
 {
@@ -1273,8 +1202,10 @@ qp_rewrite(const struct msg *m, struct out *o, off_t body_off,
 	ssize_t		 n;
 	int		 fd, rc = -1;
 
-	if ((fd = scratch_open(opts->tmpdir, e)) == -1)
+	if ((fd = io_scratch_open(opts->tmpdir, e)) == -1) {
+		e->cls = ERR_IO;
 		return -1;
+	}
 	if ((so = malloc(sizeof(*so))) == NULL ||
 	    (rb = malloc(IN_BUFSZ)) == NULL) {
 		err_set(e, ERR_SOFTWARE, "out of memory");
@@ -1325,10 +1256,7 @@ done:
 static int
 opt_bad(const char *s)
 {
-	for (; s != NULL && *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
+	return text_has_ctl(s);
 }
 
 int

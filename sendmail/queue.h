@@ -3,8 +3,9 @@
  *
  * A message that cannot be delivered now is kept on disk until a later
  * queue run delivers it, it expires, or the smarthost refuses it for good.
- * The on-disk format and the commit protocol are described at the top of
- * queue.c.  Every queue file is parsed as untrusted input.
+ * The on-disk layout and the commit protocol are described at the top of
+ * queue_store.c, the control-file format at the top of queue_ctl.c.
+ * Every queue file is parsed as untrusted input.
  *
  * Ownership: a struct queue owns the directory descriptors; a struct
  * queue_spool owns one entry's data file descriptor and the lock on it.
@@ -23,7 +24,6 @@
 #include <time.h>
 
 #include "buf.h"
-#include "config.h"
 #include "envelope.h"
 #include "err.h"
 
@@ -66,16 +66,43 @@
  *   fail:after-dsn          the DSN is queued, the entry not yet updated
  * The commit:* points are also reached when a run queues a DSN.
  */
-#define QUEUE_CRASH_POINTS { \
-	"spool:after-create", \
-	"commit:before", "commit:after-data-fsync", "commit:after-ctl-write", \
-	"commit:after-ctl-fsync", "commit:after-data-rename", \
-	"commit:after-ctl-rename", "commit:after-dir-fsync", \
-	"run:after-lock", "run:after-deliver", "run:after-ctl-write", \
-	"run:after-ctl-rename", "run:after-ctl-unlink", \
-	"run:after-data-unlink", "run:after-dir-fsync", \
-	"fail:after-data-link", "fail:after-ctl-rename", "fail:after-dsn", \
-	NULL }
+/*
+ * The crash points as an X-macro: the code names a point by its enum
+ * (crash(QUEUE_CRASH_RUN_AFTER_DELIVER)), so a misspelt point does not
+ * compile.  QUEUE_CRASH_POINTS is the NULL-terminated list of names
+ * (compat-tests/cases/503-queue-crash.sh reads the names from the lines
+ * between it and the next line that says NULL).
+ */
+#define QUEUE_CRASH_POINTS { QUEUE_CRASH_LIST(QUEUE_CRASH_NAME) NULL }
+#define QUEUE_CRASH_NAME(id, name)	name,
+#define QUEUE_CRASH_LIST(X) \
+	X(SPOOL_AFTER_CREATE, "spool:after-create") \
+	X(COMMIT_BEFORE, "commit:before") \
+	X(COMMIT_AFTER_DATA_FSYNC, "commit:after-data-fsync") \
+	X(COMMIT_AFTER_CTL_WRITE, "commit:after-ctl-write") \
+	X(COMMIT_AFTER_CTL_FSYNC, "commit:after-ctl-fsync") \
+	X(COMMIT_AFTER_DATA_RENAME, "commit:after-data-rename") \
+	X(COMMIT_AFTER_CTL_RENAME, "commit:after-ctl-rename") \
+	X(COMMIT_AFTER_DIR_FSYNC, "commit:after-dir-fsync") \
+	X(RUN_AFTER_LOCK, "run:after-lock") \
+	X(RUN_AFTER_DELIVER, "run:after-deliver") \
+	X(RUN_AFTER_CTL_WRITE, "run:after-ctl-write") \
+	X(RUN_AFTER_CTL_RENAME, "run:after-ctl-rename") \
+	X(RUN_AFTER_CTL_UNLINK, "run:after-ctl-unlink") \
+	X(RUN_AFTER_DATA_UNLINK, "run:after-data-unlink") \
+	X(RUN_AFTER_DIR_FSYNC, "run:after-dir-fsync") \
+	X(FAIL_AFTER_DATA_LINK, "fail:after-data-link") \
+	X(FAIL_AFTER_CTL_RENAME, "fail:after-ctl-rename") \
+	X(FAIL_AFTER_DSN, "fail:after-dsn")
+/* End of the list (NULL). */
+
+enum queue_crash {
+#define QUEUE_CRASH_ENUM(id, name)	QUEUE_CRASH_##id,
+	QUEUE_CRASH_LIST(QUEUE_CRASH_ENUM)
+#undef QUEUE_CRASH_ENUM
+	QUEUE_CRASH_MAX
+};
+
 
 struct queue;
 struct queue_spool;
@@ -111,8 +138,7 @@ struct queue_params {
  * from offset 0; use pread or lseek) and sets each one's state (SENT,
  * DEFERRED, FAILED) and reply, exactly as smtp_send() does.  It returns 0
  * when all were accepted, else -1 with *e.  A recipient it left PENDING
- * takes the outcome of *e: permanent (FAILED) for ERR_UNAVAILABLE,
- * ERR_DATA and ERR_NOUSER, temporary (DEFERRED) for anything else.
+ * takes the outcome of *e: envelope_fate(e->cls) (envelope.h).
  *
  * more() (optional), asked before each entry: 0 means deliver() can send
  * nothing more, e.g. because the smarthost cannot be reached.  The run
@@ -152,8 +178,8 @@ enum queue_outcome {
 	QUEUE_FAILED		/* nothing to retry; a copy is in failed/ */
 };
 
-/* retry, retry_max and lifetime from the [queue] section. */
-void	queue_params_init(struct queue_params *p, const struct config *c);
+/* Zero *p, with the [queue] defaults for retry, retry_max and lifetime. */
+void	queue_params_init(struct queue_params *p);
 
 /*
  * Open the queue at dir.  create: make dir and its tmp/, q/, failed/
@@ -239,13 +265,22 @@ int	queue_run(struct queue *q, const struct queue_params *p,
  */
 int	queue_list(struct queue *q, FILE *out, time_t now, struct err *e);
 
-/* Exposed for tests and the fuzz target. */
+/*
+ * The control file (format in queue_ctl.c), exposed for tests and the
+ * fuzz target.  queue_ctl_parse() reads len octets of untrusted data into
+ * qe (initialised first; free it with queue_entry_free() either way):
+ * ERR_DATA for anything that is not a whole, valid version 1 file,
+ * ERR_SOFTWARE when out of memory.  queue_ctl_format() appends qe's
+ * control file to out: ERR_DATA for an envelope the format cannot hold,
+ * ERR_SOFTWARE for an invalid id, state or value, ERR_IO when out is full.
+ */
 int	queue_ctl_parse(const char *data, size_t len, struct queue_entry *qe,
 	    struct err *e);
 int	queue_ctl_format(const struct queue_entry *qe, struct buf *out,
 	    struct err *e);
 void	queue_entry_init(struct queue_entry *qe);
 void	queue_entry_free(struct queue_entry *qe);
+/* True for QUEUE_ID_LEN upper-case hex digits and nothing else. */
 int	queue_id_valid(const char *id);
 /* Delay before attempt number attempts+1; rnd is any random value. */
 unsigned	queue_backoff(unsigned retry, unsigned retry_max,

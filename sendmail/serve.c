@@ -47,9 +47,12 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "clock.h"
 #include "envelope.h"
 #include "err.h"
+#include "io.h"
 #include "serve.h"
+#include "text.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define IN_MAX		(SERVE_LINE_MAX + READ_CHUNK)
@@ -214,45 +217,21 @@ serve_data_decode(struct serve_data *d, const char *in, size_t inlen,
 /* Output. */
 
 static int
-write_all(int fd, const char *p, size_t n, int timeout_ms)
-{
-	struct pollfd	pfd;
-	ssize_t		w;
-	int		r;
-
-	while (n > 0) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, timeout_ms);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		w = write(fd, p, n);
-		if (w == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
 flush_out(struct session *s)
 {
+	long long	deadline;
+
 	if (s->out.len == 0)
 		return 0;
-	if (write_all(s->out_fd, s->out.data, s->out.len,
-	    s->timeout_ms) == -1)
-		return err_set(s->e, ERR_IO, "-bs: writing a reply: %s",
-		    strerror(errno));
+	/* The client has the idle timeout to start reading our replies. */
+	deadline = clock_now_ms() + s->timeout_ms;
+	if (io_wait(s->out_fd, POLLOUT, deadline, s->e) == -1 ||
+	    io_write_all(s->out_fd, s->out.data, s->out.len, deadline,
+	    s->e) == -1) {
+		err_prefix(s->e, "-bs: writing a reply");
+		s->e->cls = ERR_IO;
+		return -1;
+	}
 	buf_reset(&s->out);
 	return 0;
 }
@@ -315,9 +294,7 @@ static int
 handler_reply(struct session *s, int code, const char *text)
 {
 	char		 t[SERVE_TEXT_MAX + 1];
-	const char	*p;
-	size_t		 i;
-	int		 cls, enh;
+	int		 cls;
 
 	if (code < 200 || code > 599 || code / 100 == 3) {
 		code = 451;
@@ -325,25 +302,10 @@ handler_reply(struct session *s, int code, const char *text)
 	}
 	if (text == NULL)
 		text = "";
-	for (i = 0; i < SERVE_TEXT_MAX && text[i] != '\0'; i++)
-		t[i] = ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) ?
-		    ' ' : text[i];
-	t[i] = '\0';
+	text_scrub(t, sizeof(t), text, SERVE_TEXT_MAX, ' ');
 	/* Does it start with "C.S.D" of the same class, then SP or end? */
 	cls = code / 100;
-	p = t;
-	enh = p[0] == '0' + cls && p[1] == '.';
-	if (enh) {
-		for (p += 2, i = 0; *p >= '0' && *p <= '9'; p++)
-			i++;
-		enh = i >= 1 && i <= 3 && *p == '.';
-	}
-	if (enh) {
-		for (p++, i = 0; *p >= '0' && *p <= '9'; p++)
-			i++;
-		enh = i >= 1 && i <= 3 && (*p == ' ' || *p == '\0');
-	}
-	if (enh)
+	if (text_enhanced_len(t, (char)('0' + cls)) > 0)
 		return reply(s, "%d %s", code, t);
 	return reply(s, "%d %d.0.0 %s", code, cls, t[0] ? t : "Error");
 }
@@ -359,10 +321,9 @@ static int
 fill(struct session *s)
 {
 	char		chunk[READ_CHUNK];
-	struct pollfd	pfd;
+	long long	deadline;
 	size_t		room;
 	ssize_t		n;
-	int		r;
 
 	if (s->eof)
 		return 0;
@@ -375,17 +336,14 @@ fill(struct session *s)
 		room = sizeof(chunk);
 	if (room == 0)
 		return err_set(s->e, ERR_SOFTWARE, "-bs: input buffer full");
+	deadline = clock_now_ms() + s->timeout_ms;
 	for (;;) {
-		pfd.fd = s->in_fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, s->timeout_ms);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			return err_set(s->e, ERR_IO, "-bs: waiting for input: "
-			    "%s", strerror(errno));
-		if (r == 0) {
+		if (io_wait(s->in_fd, POLLIN, deadline, s->e) == -1) {
+			if (clock_now_ms() < deadline) {
+				err_prefix(s->e, "-bs: waiting for input");
+				s->e->cls = ERR_IO;
+				return -1;
+			}
 			if (reply(s, "421 4.4.2 %s Error: timeout exceeded",
 			    s->hostname) == -1 || flush_out(s) == -1)
 				return -1;
@@ -600,62 +558,82 @@ bad_address(struct session *s, const char *addr, const char *what,
 	return 0;
 }
 
+/* A SIZE= value: digits only; a value past max reads as max + 1. */
 static int
-cmd_mail(struct session *s, const char *arg)
+parse_size(const char *v, off_t max, long long *out)
 {
-	char		 addr[SERVE_LINE_MAX], key[32], val[64];
-	char		 text[SERVE_TEXT_MAX + 1];
-	const char	*rest, *vp;
-	struct err	 e;
-	enum body_type	 body = BODY_UNSPEC;
-	int		 code, r, rc, seen_size = 0, seen_utf8 = 0;
-	long long	 size = 0;
+	size_t		n = strspn(v, "0123456789");
+	uint64_t	u;
 
-	if (s->in_mail)
-		return proto_error(s, "503 5.5.1 Error: nested MAIL command");
-	if (parse_path(arg, "FROM:", addr, sizeof(addr), &rest) == -1)
-		return proto_error(s, "501 5.5.4 Syntax: MAIL "
-		    "FROM:<address>");
-	while ((r = next_param(&rest, key, sizeof(key), val,
-	    sizeof(val))) == 1) {
-		if (strcasecmp(key, "SIZE") == 0 && !seen_size && val[0]) {
-			seen_size = 1;
-			for (vp = val; *vp >= '0' && *vp <= '9'; vp++)
-				if (size <= s->max_size)
-					size = size * 10 + (*vp - '0');
-			if (*vp != '\0')
-				return proto_error(s, "501 5.5.4 Bad SIZE "
-				    "parameter");
-		} else if (strcasecmp(key, "BODY") == 0 &&
-		    body == BODY_UNSPEC && val[0]) {
-			if (strcasecmp(val, "7BIT") == 0)
-				body = BODY_7BIT;
-			else if (strcasecmp(val, "8BITMIME") == 0)
-				body = BODY_8BITMIME;
-			else
-				return proto_error(s, "501 5.5.4 Unsupported "
-				    "BODY parameter");
-		} else if (strcasecmp(key, "SMTPUTF8") == 0 && !seen_utf8 &&
-		    val[0] == '\0')
-			seen_utf8 = 1;
-		else if (strcasecmp(key, "SIZE") == 0 ||
-		    strcasecmp(key, "BODY") == 0 ||
-		    strcasecmp(key, "SMTPUTF8") == 0)
-			return proto_error(s, "501 5.5.4 Bad or repeated %s "
-			    "parameter", key);
-		else
-			return proto_error(s, "555 5.5.4 Unsupported option: "
-			    "%s", key);
+	if (n == 0 || v[n] != '\0')
+		return -1;
+	while (n > 1 && v[0] == '0') {
+		v++;
+		n--;
 	}
-	if (r == -1)
-		return proto_error(s, "501 5.5.4 Bad MAIL parameter syntax");
-	if (size > s->max_size)
-		return reply(s, "552 5.3.4 Message size exceeds fixed limit");
-	s->smtputf8 = seen_utf8;
-	if (bad_address(s, addr, "sender", "5.1.7", &rc))
-		return rc;
+	if (text_parse_u64(v, n, (uint64_t)max, &u) == -1)
+		u = (uint64_t)max + 1;
+	*out = (long long)u;
+	return 0;
+}
 
-	code = 0;
+/* The MAIL parameters (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8). */
+struct mail_params {
+	enum body_type	 body;
+	long long	 size;
+	int		 seen_size, seen_utf8;
+};
+
+/* One parameter: 0, or 1 with *rc what cmd_mail() returns. */
+static int
+mail_param(struct session *s, const char *key, const char *val,
+    struct mail_params *mp, int *rc)
+{
+	if (strcasecmp(key, "SIZE") == 0 && !mp->seen_size && val[0]) {
+		mp->seen_size = 1;
+		if (parse_size(val, s->max_size, &mp->size) == 0)
+			return 0;
+		*rc = proto_error(s, "501 5.5.4 Bad SIZE parameter");
+		return 1;
+	}
+	if (strcasecmp(key, "BODY") == 0 && mp->body == BODY_UNSPEC &&
+	    val[0]) {
+		if (strcasecmp(val, "7BIT") == 0)
+			mp->body = BODY_7BIT;
+		else if (strcasecmp(val, "8BITMIME") == 0)
+			mp->body = BODY_8BITMIME;
+		else {
+			*rc = proto_error(s, "501 5.5.4 Unsupported BODY "
+			    "parameter");
+			return 1;
+		}
+		return 0;
+	}
+	if (strcasecmp(key, "SMTPUTF8") == 0 && !mp->seen_utf8 &&
+	    val[0] == '\0') {
+		mp->seen_utf8 = 1;
+		return 0;
+	}
+	if (strcasecmp(key, "SIZE") == 0 || strcasecmp(key, "BODY") == 0 ||
+	    strcasecmp(key, "SMTPUTF8") == 0)
+		*rc = proto_error(s, "501 5.5.4 Bad or repeated %s parameter",
+		    key);
+	else
+		*rc = proto_error(s, "555 5.5.4 Unsupported option: %s", key);
+	return 1;
+}
+
+/*
+ * The handler (or envelope_set_sender()) takes the sender: 0, or 1 when
+ * it was refused, with *rc what cmd_mail() returns.
+ */
+static int
+take_sender(struct session *s, const char *addr, int *rc)
+{
+	char		 text[SERVE_TEXT_MAX + 1];
+	struct err	 e;
+	int		 code = 0, r;
+
 	text[0] = '\0';
 	if (s->h->mail != NULL)
 		r = s->h->mail(s->h->arg, &s->env, addr, &code, text,
@@ -666,10 +644,41 @@ cmd_mail(struct session *s, const char *arg)
 		reset_transaction(s);
 		if (code == 0)
 			code = 451;
-		return handler_reply(s, code, text[0] ? text :
+		*rc = handler_reply(s, code, text[0] ? text :
 		    "Sender refused");
+		return 1;
 	}
-	s->env.body = body;
+	return 0;
+}
+
+static int
+cmd_mail(struct session *s, const char *arg)
+{
+	char			 addr[SERVE_LINE_MAX], key[32], val[64];
+	const char		*rest;
+	struct mail_params	 mp;
+	int			 r, rc = 0;
+
+	memset(&mp, 0, sizeof(mp));
+	if (s->in_mail)
+		return proto_error(s, "503 5.5.1 Error: nested MAIL command");
+	if (parse_path(arg, "FROM:", addr, sizeof(addr), &rest) == -1)
+		return proto_error(s, "501 5.5.4 Syntax: MAIL "
+		    "FROM:<address>");
+	while ((r = next_param(&rest, key, sizeof(key), val,
+	    sizeof(val))) == 1)
+		if (mail_param(s, key, val, &mp, &rc))
+			return rc;
+	if (r == -1)
+		return proto_error(s, "501 5.5.4 Bad MAIL parameter syntax");
+	if (mp.size > s->max_size)
+		return reply(s, "552 5.3.4 Message size exceeds fixed limit");
+	s->smtputf8 = mp.seen_utf8;
+	if (bad_address(s, addr, "sender", "5.1.7", &rc))
+		return rc;
+	if (take_sender(s, addr, &rc))
+		return rc;
+	s->env.body = mp.body;
 	s->in_mail = 1;
 	return reply(s, "250 2.1.0 Ok");
 }
@@ -716,25 +725,68 @@ cmd_rcpt(struct session *s, const char *arg)
 	return reply(s, "250 2.1.5 Ok");
 }
 
-/* A scratch file for one message, gone from the file system already. */
+/*
+ * Copy the message after 354 into fd, dot-unstuffed, until the final
+ * dot.  Returns 0 with *size, *toobig (past max_size: the rest was read
+ * and dropped) and *werr (the errno of a failed write), or -1 when the
+ * input failed or ended (s->e).
+ */
 static int
-scratch_open(const char *dir)
+data_read(struct session *s, int fd, char *out, off_t *size, int *toobig,
+    int *werr)
 {
-	char	path[4096];
-	int	fd, n;
+	struct serve_data	 d;
+	struct err		 we;
+	size_t			 n, used, o;
+	int			 r;
 
-	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd != -1)
-		return fd;
-	n = snprintf(path, sizeof(path), "%s/postern-bs.XXXXXX", dir);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
+	serve_data_init(&d, s->line_crlf);
+	while (!d.done) {
+		if (in_len(s) == 0) {
+			if ((r = fill(s)) == -1)
+				return -1;
+			if (r == 0)
+				return err_set(s->e, ERR_TEMP, "-bs: the input "
+				    "ended inside DATA; message discarded");
+		}
+		n = in_len(s) < READ_CHUNK ? in_len(s) : READ_CHUNK;
+		o = serve_data_decode(&d, in_ptr(s), n, &used, out);
+		in_consume(s, used);
+		if (*toobig || (off_t)o > s->max_size - *size) {
+			*toobig = 1;
+			continue;
+		}
+		*size += (off_t)o;
+		/* io_write_all() leaves errno as write() set it. */
+		errno = 0;
+		if (!*werr && o > 0 && io_write_all(fd, out, o, -1, &we) == -1)
+			*werr = errno ? errno : EIO;
 	}
-	if ((fd = mkostemp(path, O_CLOEXEC)) == -1)
+	return 0;
+}
+
+/* Hand the message in fd to the handler and reply; 1: it ended with 421. */
+static int
+data_hand_over(struct session *s, int fd, off_t size)
+{
+	char	text[SERVE_TEXT_MAX + 1];
+	int	code = 0, r, rc;
+
+	/* The handler may take a while: let the client know now. */
+	if (flush_out(s) == -1)
 		return -1;
-	unlink(path);
-	return fd;
+	text[0] = '\0';
+	r = s->h->message(s->h->arg, &s->env, fd, size, &code, text,
+	    sizeof(text));
+	/* A failed handler never gets its message a 2xx. */
+	if (r == -1 && (code < 400 || code > 599))
+		code = 0;
+	rc = handler_reply(s, code, text);
+	if (rc == 0 && code == 421) {
+		err_set(s->e, ERR_TEMP, "-bs: session ended: %.200s", text);
+		rc = 1;
+	}
+	return rc;
 }
 
 /*
@@ -744,12 +796,10 @@ scratch_open(const char *dir)
 static int
 cmd_data(struct session *s, const char *arg)
 {
-	struct serve_data	 d;
-	char			*out = NULL;
-	char			 text[SERVE_TEXT_MAX + 1];
-	size_t			 n, used, o;
-	off_t			 size = 0;
-	int			 fd, werr = 0, toobig = 0, code, r, rc = -1;
+	char		*out = NULL;
+	off_t		 size = 0;
+	int		 fd, werr = 0, toobig = 0, rc = -1;
+	struct err	 se;
 
 	if (*arg != '\0')
 		return proto_error(s, "501 5.5.4 Syntax: DATA");
@@ -757,38 +807,15 @@ cmd_data(struct session *s, const char *arg)
 		return proto_error(s, "503 5.5.1 Error: need MAIL command");
 	if (s->env.nrcpts == 0)
 		return proto_error(s, "503 5.5.1 Error: need RCPT command");
-	if ((fd = scratch_open(s->tmpdir)) == -1)
-		return reply(s, "451 4.3.0 Cannot create a scratch file: %s",
-		    strerror(errno));
+	if ((fd = io_scratch_open(s->tmpdir, &se)) == -1)
+		return reply(s, "451 4.3.0 %s", se.msg);
 	if ((out = malloc(SERVE_DATA_OUTMAX(READ_CHUNK))) == NULL) {
 		close(fd);
 		return reply(s, "451 4.3.0 Out of memory");
 	}
-	if (reply(s, "354 End data with <CR><LF>.<CR><LF>") == -1)
+	if (reply(s, "354 End data with <CR><LF>.<CR><LF>") == -1 ||
+	    data_read(s, fd, out, &size, &toobig, &werr) == -1)
 		goto out;
-	serve_data_init(&d, s->line_crlf);
-	while (!d.done) {
-		if (in_len(s) == 0) {
-			if ((r = fill(s)) == -1)
-				goto out;
-			if (r == 0) {
-				err_set(s->e, ERR_TEMP, "-bs: the input ended "
-				    "inside DATA; message discarded");
-				goto out;
-			}
-		}
-		n = in_len(s) < READ_CHUNK ? in_len(s) : READ_CHUNK;
-		o = serve_data_decode(&d, in_ptr(s), n, &used, out);
-		in_consume(s, used);
-		if (toobig || (off_t)o > s->max_size - size) {
-			toobig = 1;
-			continue;
-		}
-		size += (off_t)o;
-		if (!werr && o > 0 && write_all(fd, out, o, -1) == -1)
-			werr = errno ? errno : EIO;
-	}
-
 	if (toobig)
 		rc = reply(s, "552 5.3.4 Message size exceeds fixed limit");
 	else if (werr == ENOSPC || werr == EDQUOT)
@@ -799,24 +826,8 @@ cmd_data(struct session *s, const char *arg)
 	else if (lseek(fd, 0, SEEK_SET) == -1)
 		rc = reply(s, "451 4.3.0 Cannot rewind the message: %s",
 		    strerror(errno));
-	else {
-		/* The handler may take a while: let the client know now. */
-		if (flush_out(s) == -1)
-			goto out;
-		code = 0;
-		text[0] = '\0';
-		r = s->h->message(s->h->arg, &s->env, fd, size, &code, text,
-		    sizeof(text));
-		/* A failed handler never gets its message a 2xx. */
-		if (r == -1 && (code < 400 || code > 599))
-			code = 0;
-		rc = handler_reply(s, code, text);
-		if (rc == 0 && code == 421) {
-			err_set(s->e, ERR_TEMP, "-bs: session ended: %.200s",
-			    text);
-			rc = 1;
-		}
-	}
+	else
+		rc = data_hand_over(s, fd, size);
  out:
 	reset_transaction(s);
 	free(out);
@@ -834,7 +845,7 @@ dispatch(struct session *s)
 	size_t		 i, vlen;
 
 	for (i = 0; i < s->line.len; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+		if (text_is_ctl(line[i]))
 			return proto_error(s, "500 5.5.2 Error: control "
 			    "character in command");
 	if (s->line.len == 0)
@@ -881,67 +892,77 @@ dispatch(struct session *s)
 	return proto_error(s, "500 5.5.2 Error: command not recognized");
 }
 
+/* The session's settings from p (NULL: every default). */
+static void
+session_init(struct session *s, int in_fd, int out_fd,
+    const struct serve_params *p, const struct serve_handler *h,
+    struct err *e)
+{
+	const char	*host;
+	size_t		 i;
+
+	memset(s, 0, sizeof(*s));
+	s->in_fd = in_fd;
+	s->out_fd = out_fd;
+	s->h = h;
+	s->e = e;
+	host = p != NULL && p->hostname != NULL && p->hostname[0] != '\0' ?
+	    p->hostname : "localhost";
+	snprintf(s->hostname, sizeof(s->hostname), "%s", host);
+	for (i = 0; s->hostname[i] != '\0'; i++)
+		if (text_is_ctl(s->hostname[i]) || s->hostname[i] == ' ')
+			s->hostname[i] = '?';
+	s->tmpdir = p != NULL && p->tmpdir != NULL ? p->tmpdir : "/tmp";
+	s->max_size = p != NULL && p->max_size > 0 ? p->max_size :
+	    SERVE_MAX_SIZE;
+	if (s->max_size > SERVE_SIZE_CAP)
+		s->max_size = SERVE_SIZE_CAP;
+	s->timeout_ms = 1000 * (int)(p != NULL && p->timeout > 0 &&
+	    p->timeout < 86400 ? p->timeout : SERVE_TIMEOUT);
+	buf_init(&s->in, IN_MAX);
+	buf_init(&s->out, OUT_MAX);
+	buf_init(&s->line, SERVE_LINE_MAX);
+	envelope_init(&s->env);
+}
+
+/* Commands until QUIT or the end of input: 0, or -1. */
+static int
+session_loop(struct session *s, struct err *e)
+{
+	int	r;
+
+	for (;;) {
+		r = read_command(s);
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			return 0;
+		if (r == 2)
+			r = proto_error(s, "500 5.5.2 Error: line too long");
+		else
+			r = dispatch(s);
+		if (r == -1)
+			return -1;
+		if (r == 1)
+			return e->cls != ERR_OK ? -1 : 0;	/* QUIT */
+	}
+}
+
 int
 serve_run(int in_fd, int out_fd, const struct serve_params *p,
     const struct serve_handler *h, struct err *e)
 {
 	struct session	 s;
 	struct err	 e2;
-	const char	*host;
-	size_t		 i;
-	int		 r, rc = -1;
+	int		 rc = -1;
 
 	err_clear(e);
 	if (h == NULL || h->message == NULL)
 		return err_set(e, ERR_SOFTWARE, "-bs: no message handler");
-	memset(&s, 0, sizeof(s));
-	s.in_fd = in_fd;
-	s.out_fd = out_fd;
-	s.h = h;
-	s.e = e;
-	host = p != NULL && p->hostname != NULL && p->hostname[0] != '\0' ?
-	    p->hostname : "localhost";
-	snprintf(s.hostname, sizeof(s.hostname), "%s", host);
-	for (i = 0; s.hostname[i] != '\0'; i++)
-		if ((unsigned char)s.hostname[i] <= 0x20 ||
-		    s.hostname[i] == 0x7f)
-			s.hostname[i] = '?';
-	s.tmpdir = p != NULL && p->tmpdir != NULL ? p->tmpdir : "/tmp";
-	s.max_size = p != NULL && p->max_size > 0 ? p->max_size :
-	    SERVE_MAX_SIZE;
-	if (s.max_size > SERVE_SIZE_CAP)
-		s.max_size = SERVE_SIZE_CAP;
-	s.timeout_ms = 1000 * (int)(p != NULL && p->timeout > 0 &&
-	    p->timeout < 86400 ? p->timeout : SERVE_TIMEOUT);
-	buf_init(&s.in, IN_MAX);
-	buf_init(&s.out, OUT_MAX);
-	buf_init(&s.line, SERVE_LINE_MAX);
-	envelope_init(&s.env);
-
-	if (reply(&s, "220 %s postern ESMTP", s.hostname) == -1)
-		goto out;
-	for (;;) {
-		r = read_command(&s);
-		if (r == -1)
-			goto out;
-		if (r == 0)
-			break;
-		if (r == 2)
-			r = proto_error(&s, "500 5.5.2 Error: line too long");
-		else
-			r = dispatch(&s);
-		if (r == -1)
-			goto out;
-		if (r == 1) {
-			if (e->cls != ERR_OK)
-				goto out;
-			break;		/* QUIT */
-		}
-	}
-	if (flush_out(&s) == -1)
-		goto out;
-	rc = 0;
- out:
+	session_init(&s, in_fd, out_fd, p, h, e);
+	if (reply(&s, "220 %s postern ESMTP", s.hostname) != -1 &&
+	    session_loop(&s, e) == 0 && flush_out(&s) == 0)
+		rc = 0;
 	if (rc == -1 && e->cls != ERR_IO) {
 		/* Say what we can (a 421); keep the first error. */
 		s.e = &e2;

@@ -15,9 +15,21 @@
 
 #include "addr.h"
 #include "alias.h"
+#include "params.h"
 #include "config.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+
+/* aliases_load() with the alias_params of a configuration. */
+static int
+load_cfg(struct aliases **ap, const struct config *c, struct err *e)
+{
+	struct alias_params	p;
+
+	params_alias(c, &p);
+	return aliases_load(ap, &p, e);
+}
 
 static char	path[64];
 
@@ -43,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&c, 0, sizeof(c));
 	c.aliases_file = path;
-	if (aliases_load(&a, &c, &e) == -1)
+	if (load_cfg(&a, &c, &e) == -1)
 		return 0;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		addr_list_init(&out);

@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "alias.h"
+#include "params.h"
 #include "config.h"
 #include "err.h"
 
@@ -39,6 +40,17 @@ struct case_alias {
 	enum err_class	 exp_err;
 	const char	*want[MAXOUT];
 };
+
+
+/* aliases_load() with the alias_params of a configuration. */
+static int
+load_cfg(struct aliases **ap, const struct config *c, struct err *e)
+{
+	struct alias_params	p;
+
+	params_alias(c, &p);
+	return aliases_load(ap, &p, e);
+}
 
 static const struct case_alias cases[] = {
 	{ "section", { { "root", "admin@example.com" } }, NULL, "ex.org",
@@ -238,7 +250,7 @@ test_cases(void **state)
 		path = c->file != NULL ? write_temp(c->file) : NULL;
 		cfg.aliases_file = path;
 		err_clear(&e);
-		rc = aliases_load(&a, &cfg, &e);
+		rc = load_cfg(&a, &cfg, &e);
 		if (path != NULL) {
 			unlink(path);
 			free(path);
@@ -306,7 +318,7 @@ test_depth(void **state)
 		cfg.aliases = ca;
 		cfg.naliases = n;
 		if (n == ALIAS_DEPTH_MAX) {
-			assert_int_equal(aliases_load(&a, &cfg, &e), 0);
+			assert_int_equal(load_cfg(&a, &cfg, &e), 0);
 			assert_int_equal(aliases_count(a), n);
 			addr_list_init(&out);
 			assert_int_equal(aliases_expand(a, "d", "a0", &out,
@@ -316,7 +328,7 @@ test_depth(void **state)
 			addr_list_free(&out);
 			aliases_free(a);
 		} else {
-			assert_int_equal(aliases_load(&a, &cfg, &e), -1);
+			assert_int_equal(load_cfg(&a, &cfg, &e), -1);
 			assert_int_equal(e.cls, ERR_CONFIG);
 			assert_non_null(strstr(e.msg, "nested deeper"));
 		}
@@ -348,7 +360,7 @@ test_fanout(void **state)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.aliases = ca;
 	cfg.naliases = 16;
-	assert_int_equal(aliases_load(&a, &cfg, &e), -1);
+	assert_int_equal(load_cfg(&a, &cfg, &e), -1);
 	assert_int_equal(e.cls, ERR_CONFIG);
 	assert_non_null(strstr(e.msg, "steps"));
 }
@@ -364,12 +376,12 @@ test_file_errors(void **state)
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.aliases_file = (char *)"/nonexistent/aliases";
-	assert_int_equal(aliases_load(&a, &cfg, &e), -1);
+	assert_int_equal(load_cfg(&a, &cfg, &e), -1);
 	assert_int_equal(e.cls, ERR_CONFIG);
 	assert_non_null(strstr(e.msg, "/nonexistent/aliases: "));
 
 	cfg.aliases_file = (char *)"/tmp";
-	assert_int_equal(aliases_load(&a, &cfg, &e), -1);
+	assert_int_equal(load_cfg(&a, &cfg, &e), -1);
 	assert_int_equal(e.cls, ERR_CONFIG);
 
 	/* A symbolic link is not followed. */
@@ -377,26 +389,26 @@ test_file_errors(void **state)
 	snprintf(link, sizeof(link), "%s.lnk", path);
 	assert_int_equal(symlink(path, link), 0);
 	cfg.aliases_file = link;
-	assert_int_equal(aliases_load(&a, &cfg, &e), -1);
+	assert_int_equal(load_cfg(&a, &cfg, &e), -1);
 	assert_int_equal(e.cls, ERR_CONFIG);
 	unlink(link);
 
 	/* An empty file or empty setting is fine. */
 	cfg.aliases_file = path;
-	assert_int_equal(aliases_load(&a, &cfg, &e), 0);
+	assert_int_equal(load_cfg(&a, &cfg, &e), 0);
 	assert_int_equal(aliases_count(a), 1);
 	aliases_free(a);
 	unlink(path);
 	free(path);
 	path = write_temp("");
 	cfg.aliases_file = path;
-	assert_int_equal(aliases_load(&a, &cfg, &e), 0);
+	assert_int_equal(load_cfg(&a, &cfg, &e), 0);
 	assert_int_equal(aliases_count(a), 0);
 	aliases_free(a);
 	unlink(path);
 	free(path);
 	cfg.aliases_file = (char *)"";
-	assert_int_equal(aliases_load(&a, &cfg, &e), 0);
+	assert_int_equal(load_cfg(&a, &cfg, &e), 0);
 	aliases_free(a);
 
 	/* NUL in the file. */
@@ -410,7 +422,7 @@ test_file_errors(void **state)
 		close(fd);
 	}
 	cfg.aliases_file = path;
-	assert_int_equal(aliases_load(&a, &cfg, &e), -1);
+	assert_int_equal(load_cfg(&a, &cfg, &e), -1);
 	assert_non_null(strstr(e.msg, "NUL"));
 	unlink(path);
 	free(path);

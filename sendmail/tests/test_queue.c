@@ -272,7 +272,7 @@ fake_report(void *arg, const struct queue_entry *qe, const char *status,
 static void
 params(struct queue_params *p)
 {
-	queue_params_init(p, NULL);
+	queue_params_init(p);
 	p->retry = 60;
 	p->retry_max = 3600;
 	p->lifetime = 5 * 86400;

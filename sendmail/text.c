@@ -1,0 +1,157 @@
+/*
+ * text.c -- shared text helpers (see text.h).
+ *
+ * Everything here reads bytes that may come from a peer or a queue file;
+ * every function is bounded by its length arguments.
+ */
+#include <string.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "text.h"
+
+int
+text_is_ctl(int c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+int
+text_has_ctl(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (text_is_ctl(*s))
+			return 1;
+	return 0;
+}
+
+size_t
+text_scrub(char *out, size_t outlen, const char *src, size_t n, char repl)
+{
+	size_t	i;
+
+	if (outlen == 0)
+		return 0;
+	for (i = 0; src != NULL && i < n && i + 1 < outlen &&
+	    src[i] != '\0'; i++)
+		out[i] = text_is_ctl(src[i]) ? repl : src[i];
+	out[i] = '\0';
+	return i;
+}
+
+int
+text_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t	n = 0;
+	size_t		i;
+
+	if (s == NULL || len == 0 || len > 20 || (len > 1 && s[0] == '0'))
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (n > (max - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+/* 1 to 3 digits at s; their count, or 0. */
+static size_t
+digits13(const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < 4 && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	return i >= 1 && i <= 3 ? i : 0;
+}
+
+size_t
+text_enhanced_len(const char *s, char cls)
+{
+	size_t	i, d;
+
+	if (s == NULL || s[0] != cls || s[1] != '.')
+		return 0;
+	i = 2;
+	if ((d = digits13(s + i)) == 0 || s[i + d] != '.')
+		return 0;
+	i += d + 1;
+	if ((d = digits13(s + i)) == 0)
+		return 0;
+	i += d;
+	return s[i] == ' ' || s[i] == '\0' ? i : 0;
+}
+
+const char *
+text_enhanced_find(const char *msg, char cls, const char *dflt, char *out,
+    size_t len)
+{
+	const char	*p;
+	size_t		 n;
+
+	for (p = msg; p != NULL && (p = strchr(p, cls)) != NULL; p++) {
+		/* "NNN C.S.D" */
+		if (p != msg && p[-1] != ' ')
+			continue;
+		if (p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' ||
+		    p[3] != ' ')
+			continue;
+		if ((n = text_enhanced_len(p + 4, cls)) > 0 && n < len) {
+			memcpy(out, p + 4, n);
+			out[n] = '\0';
+			return out;
+		}
+	}
+	return dflt;
+}
+
+void
+text_date(time_t t, char *out, size_t len)
+{
+	static const char *const days[] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+	};
+	static const char *const mons[] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+	};
+	struct tm	tm;
+	long		off;
+	char		sign = '+';
+
+	if (localtime_r(&t, &tm) == NULL) {
+		snprintf(out, len, "Thu, 1 Jan 1970 00:00:00 +0000");
+		return;
+	}
+	off = tm.tm_gmtoff / 60;
+	if (off < 0) {
+		sign = '-';
+		off = -off;
+	}
+	snprintf(out, len, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
+	    days[tm.tm_wday % 7], tm.tm_mday, mons[tm.tm_mon % 12],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec, sign,
+	    off / 60, off % 60);
+}
+
+int
+text_b64_append(struct buf *out, const void *p, size_t n)
+{
+	size_t	need = 4 * ((n + 2) / 3);
+
+	if (n > (size_t)1 << 30)
+		return -1;
+	/* Make room, then let OpenSSL write in place. */
+	if (buf_reserve(out, need) == -1)
+		return -1;
+	EVP_EncodeBlock((unsigned char *)out->data + out->len, p, (int)n);
+	out->len += need;
+	out->data[out->len] = '\0';
+	return 0;
+}

@@ -34,7 +34,7 @@ HARDEN	= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 ALL_CFLAGS = $(CSTD) $(WARN) $(HARDEN) $(CFLAGS) \
 	     -DSYSCONFDIR='"$(SYSCONFDIR)"' -DPOSTERN_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
-LIBS	= -lssl -lcrypto -linih
+LIBS	= -lssl -lcrypto -linih -lresolv
 
 VERSION	= 0.1.0
 
@@ -74,6 +74,8 @@ sendmail/postern: sendmail/main.o sendmail/libpostern.a
 
 sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(FLAGS_FILE)
 	$(CC) $(ALL_CFLAGS) -Isendmail $(ALL_LDFLAGS) -o $@ $< sendmail/libpostern.a $(LIBS) -lcmocka
+
+sendmail/tests/test_dkim: sendmail/tests/test_dkim_kat.inc
 
 unit: $(TESTS) sendmail/postern
 	@set -e; for t in $(TESTS); do echo "== $$t"; ./$$t; done

@@ -58,12 +58,14 @@ enum sect {
 	SECT_ALIASES,
 	SECT_QUEUE,
 	SECT_LOG,
+	SECT_DKIM,
 	SECT_COUNT,
 	SECT_NONE = -1
 };
 
 static const char *const sect_names[SECT_COUNT] = {
-	"smarthost", "sender", "aliases", "queue", "log"
+	"smarthost", "sender", "aliases", "queue", "log",
+	"dkim"
 };
 
 enum key {
@@ -73,6 +75,8 @@ enum key {
 	K_FROM, K_DOMAIN, K_FROM_HEADER, K_ALLOW_FROM_OVERRIDE, K_ALIASES_FILE,
 	K_DIR, K_DELIVERY, K_ENABLED, K_RETRY, K_RETRY_MAX, K_LIFETIME,
 	K_SYSLOG, K_FILE,
+	K_DKIM_DOMAIN, K_DKIM_SELECTOR, K_DKIM_KEY_FILE, K_DKIM_HEADERS,
+	K_DKIM_CANON, K_DKIM_SIGN,
 	K_COUNT
 };
 
@@ -112,6 +116,12 @@ static const struct keydef keys[K_COUNT] = {
 	[K_LIFETIME] =		{ SECT_QUEUE, "lifetime", 0 },
 	[K_SYSLOG] =		{ SECT_LOG, "syslog", 0 },
 	[K_FILE] =		{ SECT_LOG, "file", 0 },
+	[K_DKIM_DOMAIN] =	{ SECT_DKIM, "domain", 0 },
+	[K_DKIM_SELECTOR] =	{ SECT_DKIM, "selector", 0 },
+	[K_DKIM_KEY_FILE] =	{ SECT_DKIM, "key_file", 0 },
+	[K_DKIM_HEADERS] =	{ SECT_DKIM, "headers", 0 },
+	[K_DKIM_CANON] =	{ SECT_DKIM, "canonicalization", 0 },
+	[K_DKIM_SIGN] =		{ SECT_DKIM, "sign", 0 },
 };
 
 static const struct {
@@ -523,6 +533,116 @@ set_path(struct ctx *x, enum key k, const char *v, char **dst)
 	return set_str(x, dst, v);
 }
 
+/* [dkim] */
+
+/* A colon-separated list of header field names (RFC 5322 ftext). */
+static int
+set_dkim_headers(struct ctx *x, enum key k, const char *v)
+{
+	struct buf	 b;
+	const char	*p = v;
+	size_t		 n, i;
+	int		 rc, from = 0, ok = 1;
+
+	buf_init(&b, BUF_LIMIT_CONFIG);
+	for (;;) {
+		p += strspn(p, " \t");
+		for (n = 0; p[n] > 32 && p[n] < 127 && p[n] != ':'; n++)
+			;
+		i = n + strspn(p + n, " \t");
+		if (n == 0 || (p[i] != ':' && p[i] != '\0')) {
+			ok = 0;
+			break;
+		}
+		if (n == 4 && strncasecmp(p, "from", 4) == 0)
+			from = 1;
+		if ((b.len > 0 && buf_addc(&b, ':') == -1) ||
+		    buf_add(&b, p, n) == -1) {
+			ok = 0;
+			break;
+		}
+		if (p[i] == '\0')
+			break;
+		p += i + 1;
+	}
+	if (!ok || !from) {
+		buf_free(&b);
+		return bad(x, k, v, ok ? "must include from (RFC 6376 5.4)" :
+		    "expected header names separated by ':'");
+	}
+	for (n = 0; n < b.len; n++)
+		if (b.data[n] >= 'A' && b.data[n] <= 'Z')
+			b.data[n] = (char)(b.data[n] - 'A' + 'a');
+	rc = set_str(x, &x->c->dkim_headers, buf_str(&b));
+	buf_free(&b);
+	return rc;
+}
+
+static int
+set_dkim_canon(struct ctx *x, enum key k, const char *v)
+{
+	static const char *const names[] = { "simple", "relaxed" };
+	const char	*slash = strchr(v, '/');
+	size_t		 hn = slash ? (size_t)(slash - v) : strlen(v);
+	int		 h = -1, b = 0, i;
+
+	for (i = 0; i < 2; i++) {
+		if (strlen(names[i]) == hn && strncasecmp(v, names[i], hn) == 0)
+			h = i;
+		if (slash != NULL && strcasecmp(slash + 1, names[i]) == 0)
+			b = i + 1;
+	}
+	if (h == -1 || (slash != NULL && b == 0))
+		return bad(x, k, v, "expected simple or relaxed, or "
+		    "HEADER/BODY such as relaxed/relaxed");
+	x->c->dkim_header_relaxed = h;
+	/* RFC 6376 3.5: a lone value names the header; the body is simple. */
+	x->c->dkim_body_relaxed = slash != NULL ? b - 1 : 0;
+	return 0;
+}
+
+static int
+key_set_dkim(struct ctx *x, enum key k, const char *v)
+{
+	struct config	*c = x->c;
+	size_t		 i;
+
+	switch (k) {
+	case K_DKIM_DOMAIN:
+		if (check_hostname(v) == -1)
+			return bad(x, k, v, "expected a domain name");
+		return set_str(x, &c->dkim_domain, v);
+	case K_DKIM_SELECTOR:
+		/* sub-domain *("." sub-domain) of letters, digits, '-'. */
+		for (i = 0; v[i] != '\0'; i++)
+			if (!((v[i] >= 'a' && v[i] <= 'z') ||
+			    (v[i] >= 'A' && v[i] <= 'Z') ||
+			    (v[i] >= '0' && v[i] <= '9') || v[i] == '-' ||
+			    (v[i] == '.' && i > 0 && v[i - 1] != '.' &&
+			    v[i + 1] != '\0')) || i >= 63)
+				return bad(x, k, v, "expected a selector "
+				    "(letters, digits, '-' and '.')");
+		return set_str(x, &c->dkim_selector, v);
+	case K_DKIM_KEY_FILE:
+		return set_path(x, k, v, &c->dkim_key_file);
+	case K_DKIM_HEADERS:
+		return set_dkim_headers(x, k, v);
+	case K_DKIM_CANON:
+		return set_dkim_canon(x, k, v);
+	case K_DKIM_SIGN:
+		if (strcasecmp(v, "from-domain") == 0)
+			c->dkim_sign_always = 0;
+		else if (strcasecmp(v, "always") == 0)
+			c->dkim_sign_always = 1;
+		else
+			return bad(x, k, v, "expected from-domain or always");
+		return 0;
+	default:
+		break;
+	}
+	return ctx_fail(x, "internal error: key %d", (int)k);
+}
+
 /* Validate v for key k and store it; v is expanded and not empty. */
 static int
 key_set(struct ctx *x, enum key k, const char *v)
@@ -652,6 +772,9 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return bad(x, k, v, "expected a syslog facility or no");
 	case K_FILE:
 		return set_path(x, k, v, &c->log_file);
+	case K_DKIM_DOMAIN: case K_DKIM_SELECTOR: case K_DKIM_KEY_FILE:
+	case K_DKIM_HEADERS: case K_DKIM_CANON: case K_DKIM_SIGN:
+		return key_set_dkim(x, k, v);
 	case K_COUNT:
 		break;
 	}
@@ -934,6 +1057,24 @@ config_parse(struct ctx *x)
 	return 0;
 }
 
+/* [dkim]: all three of domain, selector and key_file, or none. */
+static int
+dkim_finish(struct ctx *x)
+{
+	struct config	*c = x->c;
+	int		 n;
+
+	n = (c->dkim_domain != NULL) + (c->dkim_selector != NULL) +
+	    (c->dkim_key_file != NULL);
+	if (n == 0 || n == 3)
+		return 0;
+	x->lineno = x->key_line[K_DKIM_DOMAIN] ? x->key_line[K_DKIM_DOMAIN] :
+	    x->key_line[K_DKIM_SELECTOR] ? x->key_line[K_DKIM_SELECTOR] :
+	    x->key_line[K_DKIM_KEY_FILE];
+	return ctx_fail(x, "[dkim] signs only with domain, selector and "
+	    "key_file all set");
+}
+
 /* Checks that need the whole file; line is the key that is wrong. */
 static int
 config_finish(struct ctx *x)
@@ -977,6 +1118,8 @@ config_finish(struct ctx *x)
 		return ctx_fail(x, "tls_client_cert and tls_client_key must "
 		    "be set together");
 	}
+	if (dkim_finish(x) == -1)
+		return -1;
 	if (c->retry > c->retry_max) {
 		x->lineno = x->key_line[K_RETRY] > x->key_line[K_RETRY_MAX] ?
 		    x->key_line[K_RETRY] : x->key_line[K_RETRY_MAX];
@@ -1018,6 +1161,8 @@ config_defaults(struct config *c)
 	c->retry_max = 3600;
 	c->lifetime = 5 * 86400;
 	c->syslog_facility = LOG_MAIL;
+	c->dkim_header_relaxed = 1;
+	c->dkim_body_relaxed = 1;
 }
 
 void
@@ -1055,6 +1200,10 @@ config_free(struct config *c)
 	if (c->queue_dir != default_queue_dir)
 		free(c->queue_dir);
 	free(c->log_file);
+	free(c->dkim_domain);
+	free(c->dkim_selector);
+	free(c->dkim_key_file);
+	free(c->dkim_headers);
 	config_defaults(c);
 }
 
@@ -1270,6 +1419,27 @@ secret_file(const char *path, int privileged, struct err *e)
 	buf_free(&b);
 	close(fd);
 	return s;
+}
+
+int
+config_open_secret(const char *path, int privileged, struct err *e)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = open_checked(path, path, e)) == -1)
+		return -1;
+	if (check_file(fd, path, privileged, &st, e) == -1) {
+		close(fd);
+		return -1;
+	}
+	if ((st.st_mode & S_IRWXO) != 0) {
+		close(fd);
+		return err_set(e, ERR_CONFIG, "%s: holds a private key but is "
+		    "accessible by others (mode %04o; chmod o-rwx)", path,
+		    (unsigned)(st.st_mode & 07777));
+	}
+	return fd;
 }
 
 static long long

@@ -104,6 +104,15 @@ struct config {
 	/* [log] */
 	int			 syslog_facility; /* LOG_MAIL etc., -1 for "no" */
 	char			*log_file;	/* NULL: no log file */
+
+	/* [dkim]: signing is on when domain, selector and key_file are set */
+	char			*dkim_domain;	/* d= */
+	char			*dkim_selector;	/* s= */
+	char			*dkim_key_file;
+	char			*dkim_headers;	/* "from:to:..", lower case */
+	int			 dkim_header_relaxed;
+	int			 dkim_body_relaxed;
+	int			 dkim_sign_always; /* sign = always */
 };
 
 /* Set every field to its default (no host). */
@@ -142,6 +151,14 @@ int	config_load_fd(struct config *c, int fd, const char *name,
  * runs commands.
  */
 char	*config_secret(const struct config *c, int privileged, struct err *e);
+
+/*
+ * Open a file that holds a secret (a DKIM key): O_NOFOLLOW, a regular
+ * file, no access for others, and owned by root and not group-writable
+ * when privileged.  Returns the descriptor or -1 with ERR_CONFIG, the
+ * message starting with path.
+ */
+int	config_open_secret(const char *path, int privileged, struct err *e);
 
 /* Wipe the password and free everything. */
 void	config_free(struct config *c);

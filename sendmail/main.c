@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "dkim.h"
 #include "import.h"
 #include "log.h"
 #include "params.h"
@@ -128,6 +129,19 @@ set_params(struct run *r)
 }
 
 /*
+ * The DKIM key is loaded before anything is read or sent: a key that
+ * cannot be used is exit 78 naming the file (dkim.h).
+ */
+static void
+load_dkim(struct run *r)
+{
+	struct err	e;
+
+	if (dkim_load(&r->p.dkim, &r->cfg, r->proc.privileged, &e) == -1)
+		die(&e);
+}
+
+/*
  * Deliver, queue, or both, as the delivery mode says.  Exit 0 is a
  * promise: delivered, or committed to the queue (queue_store.c's protocol).
  */
@@ -139,6 +153,7 @@ mode_submit(struct run *r)
 	char		 line[ERR_MSGMAX + 100];
 	pid_t		 pid;
 
+	load_dkim(r);
 	if (submit_read(&s, &r->p, &r->opts, STDIN_FILENO, &e) == -1)
 		die(&e);
 	if (submit_how(s) != SUBMIT_NOW) {
@@ -170,6 +185,7 @@ mode_verify(struct run *r)
 
 	if (r->opts.nrcpts == 0)
 		die_usage("-bv needs at least one recipient");
+	load_dkim(r);
 	if (verify_run(&r->p, &r->opts, stdout, &e) == -1)
 		die(&e);
 	return EX_OK;
@@ -185,6 +201,7 @@ mode_serve(struct run *r)
 	struct err		 e;
 	int			 rc;
 
+	load_dkim(r);
 	if (submit_serve_new(&c, &r->p, &h, &e) == -1)
 		die(&e);
 	memset(&sp, 0, sizeof(sp));

@@ -85,6 +85,9 @@ struct msg {
 };
 
 struct out {
+	const struct msg_tap *tap;	/* NULL: none */
+	struct buf	*hold;	/* the header section, for the tap */
+	int	 in_body;	/* the tap sees what is written */
 	int	 fd;
 	int	 err;		/* first errno; later writes are dropped */
 	off_t	 total;
@@ -578,6 +581,13 @@ out_put(struct out *o, const void *p, size_t n)
 	const char	*s = p;
 	size_t		 k;
 
+	if (o->hold != NULL) {
+		if (buf_add(o->hold, p, n) == -1 && o->err == 0)
+			o->err = E2BIG;
+		return;
+	}
+	if (o->in_body)
+		o->tap->body(o->tap->arg, p, n);
 	o->total += (off_t)n;
 	while (n > 0) {
 		if (o->len == sizeof(o->buf))
@@ -599,6 +609,9 @@ out_reset(struct out *o, int fd)
 	o->err = 0;
 	o->total = 0;
 	o->len = 0;
+	o->tap = NULL;
+	o->hold = NULL;
+	o->in_body = 0;
 }
 
 /* Emit one physical header line, folding it under MSG_LINE_MAX. */
@@ -1015,6 +1028,42 @@ fail:
 	return -1;
 }
 
+/*
+ * The header section through the tap (when there is one): held in memory,
+ * shown to the tap, written after the octets it reserves.
+ */
+static int
+emit_head(const struct msg *m, struct out *o, const struct msg_opts *opts,
+    int qp, struct msg_stats *st, struct err *e)
+{
+	static const char	 blanks[64] = "                                "
+				    "                                ";
+	struct buf		 h;
+	long			 r;
+	int			 rc = -1;
+
+	o->tap = opts->tap;
+	if (o->tap == NULL)
+		return emit_headers(m, o, opts, qp, st, e);
+	buf_init(&h, 4 * BUF_LIMIT_HEADERS);
+	o->in_body = 0;
+	o->hold = &h;
+	rc = emit_headers(m, o, opts, qp, st, e);
+	o->hold = NULL;
+	if (rc == 0 && o->err != 0)
+		rc = err_set(e, ERR_DATA, "header section too large");
+	if (rc == 0 && (r = o->tap->head(o->tap->arg, h.data, h.len, e)) < 0)
+		rc = -1;
+	if (rc == 0) {
+		for (; r > 0; r -= r > 64 ? 64 : r)
+			out_put(o, blanks, r > 64 ? 64 : (size_t)r);
+		out_put(o, h.data, h.len);
+		o->in_body = 1;
+	}
+	buf_free(&h);
+	return rc;
+}
+
 /* Body. */
 
 static void
@@ -1235,7 +1284,7 @@ qp_rewrite(const struct msg *m, struct out *o, off_t body_off,
 		goto done;
 	}
 	out_reset(o, o->fd);
-	if (emit_headers(m, o, opts, 1, st, e) == -1)
+	if (emit_head(m, o, opts, 1, st, e) == -1)
 		goto done;
 	for (off = 0; (n = pread_all(fd, rb, IN_BUFSZ, off)) > 0; off += n)
 		out_put(o, rb, (size_t)n);
@@ -1287,7 +1336,7 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	out_reset(o, outfd);
 
-	if (emit_headers(m, o, opts, 0, st, e) == -1)
+	if (emit_head(m, o, opts, 0, st, e) == -1)
 		goto done;
 	body_off = o->total;
 	memset(&en, 0, sizeof(en));

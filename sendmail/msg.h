@@ -33,6 +33,20 @@ struct msg_input;
 struct msg_input *msg_input_new(int fd, int dot_ends);
 void	msg_input_free(struct msg_input *in);
 
+/*
+ * An optional observer of msg_write()'s output (the DKIM signer).  head()
+ * gets the final header section, ending with the empty line, before it is
+ * written, and returns how many octets to reserve in front of it (spaces,
+ * which the caller overwrites after msg_write() returns), or -1 with *e
+ * to fail the write.  body() then gets every body octet, in order, as it
+ * is written.  A re-encoded body restarts: head() is called again.
+ */
+struct msg_tap {
+	void	*arg;
+	long	(*head)(void *arg, const char *p, size_t n, struct err *e);
+	void	(*body)(void *arg, const char *p, size_t n);
+};
+
 struct msg_opts {
 	const char	*domain;	/* qualifies bare names; NULL: leave */
 	/* Envelope sender, for an added or forced From; NULL or "" (the null
@@ -43,10 +57,12 @@ struct msg_opts {
 	/* Right side of an added Message-ID; NULL: domain, or "localhost". */
 	const char	*msgid_domain;
 	const char	*tmpdir;	/* for a scratch file; NULL: /tmp */
+	const struct msg_tap *tap;	/* NULL: none */
 };
 
 struct msg_stats {
-	off_t		 size;		/* octets written, CRLFs included */
+	off_t		 size;		/* octets written, CRLFs included,
+					   with what the tap reserved */
 	int		 has_8bit;	/* an octet >= 0x80 anywhere in the output
 					   (a QP re-encoded body is 7-bit) */
 	int		 has_8bit_headers;

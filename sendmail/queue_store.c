@@ -12,7 +12,11 @@
  * DIRECTORY LAYOUT (under [queue] dir, 2770 root:postern when privileged)
  *
  *	tmp/ID.data, tmp/ID.ctl    being written; never read by a run
- *	q/ID.data                  the message, canonical form (msg.h)
+ *	q/ID.data                  the message, canonical form (msg.h),
+ *	                           exactly the bytes sent; with [dkim] its
+ *	                           first header is the DKIM-Signature, made
+ *	                           when it was spooled (dkim.h), so every
+ *	                           retry sends the same signed bytes
  *	q/ID.ctl                   its control file; its presence is what
  *	                           makes the entry exist
  *	failed/ID.data, ID.ctl     permanently failed (or a copy of the

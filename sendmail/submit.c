@@ -190,7 +190,8 @@ submit_spool(const struct submit_params *p, struct queue *q,
 	} else if ((ss->fd = io_scratch_open(p->tmpdir, e)) == -1)
 		return -1;
 	message_opts(p, env, &mo);
-	if (msg_write(m, in, ss->fd, &mo, &ss->st, e) == -1) {
+	/* Signed as it is spooled (dkim.h): retries send the same bytes. */
+	if (dkim_msg_write(p->dkim, m, in, ss->fd, &mo, &ss->st, e) == -1) {
 		if (ss->sp != NULL)
 			queue_spool_abort(q, ss->sp);
 		else

@@ -22,6 +22,7 @@
 #include "alias.h"
 #include "cli.h"
 #include "deliver.h"
+#include "dkim.h"
 #include "envelope.h"
 #include "err.h"
 #include "msg.h"
@@ -45,6 +46,7 @@ struct submit_params {
 	const char		*queue_dir;	/* NULL: not set */
 	enum submit_how		 how;		/* [queue] delivery, or -od */
 	int			 tls_verify;	/* for -bv's report */
+	struct dkim		*dkim;		/* [dkim] signer; NULL: none */
 	struct queue_params	 qp;
 	struct deliver_params	 dp;
 	struct alias_params	 ap;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dkimcheck.h"
 #include "smtp.h"
 #include "verify.h"
 
@@ -82,6 +83,7 @@ verify_run(const struct submit_params *p, const struct opts *o, FILE *out,
 {
 	struct smtp_session	*s = NULL;
 	struct envelope		 env;
+	struct err		 de;
 	int			 bad, rc;
 
 	/* Sender and recipients exactly as a submission would use them. */
@@ -91,6 +93,9 @@ verify_run(const struct submit_params *p, const struct opts *o, FILE *out,
 		return -1;
 	}
 	fprintf(out, "config:      %s: ok\n", p->config_path);
+	/* DKIM key, SPF, DMARC: reported now, an error only at the end. */
+	(void)dkimcheck_report(p->dkim, env.sender, p->domain ? p->domain :
+	    p->hostname, out, &de);
 	if ((rc = p->dp.open(p->dp.open_arg, &s, e)) < 0) {
 		if (rc == -2)
 			fprintf(out, "connection:  FAILED: %s\n", e->msg);
@@ -106,5 +111,9 @@ verify_run(const struct submit_params *p, const struct opts *o, FILE *out,
 	if (bad == 2)
 		return err_set(e, ERR_TEMP, "some recipients were deferred "
 		    "(4xx)");
+	if (de.cls != ERR_OK) {
+		*e = de;
+		return -1;
+	}
 	return 0;
 }

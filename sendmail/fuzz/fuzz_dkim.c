@@ -1,0 +1,130 @@
+/*
+ * fuzz_dkim.c -- libFuzzer target for the DKIM signer's view of a message:
+ * any bytes as the header section (split into fields, From parsed for
+ * sign = from-domain, h= built, the header laid out) and the body
+ * (streamed through both canonicalizations).  Invariants: the signature
+ * header fills exactly the octets head() reserved (dkim_msg_finish fails
+ * otherwise), every line of it is within 78 columns, and canonicalizing
+ * the body in one piece or octet by octet gives the same bytes.
+ */
+#include <sys/mman.h>
+#include <sys/types.h>
+
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dkim.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char key_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MC4CAQAwBQYDK2VwBCIEIFmtpq2ofYkIOiSLqz9VaA3CdPeq7vcAeXMdqn763kOy\n"
+    "-----END PRIVATE KEY-----\n";
+
+static struct dkim *signers[4];
+
+static void
+setup(void)
+{
+	struct config	c;
+	struct err	e;
+	char		path[] = "/tmp/fuzz_dkim.XXXXXX";
+	int		fd, i;
+
+	if ((fd = mkstemp(path)) == -1 ||
+	    write(fd, key_pem, sizeof(key_pem) - 1) != sizeof(key_pem) - 1)
+		abort();
+	close(fd);
+	for (i = 0; i < 4; i++) {
+		config_defaults(&c);
+		c.dkim_domain = strdup("example.com");
+		c.dkim_selector = strdup("f");
+		c.dkim_key_file = strdup(path);
+		c.dkim_header_relaxed = i & 1;
+		c.dkim_body_relaxed = (i >> 1) & 1;
+		c.dkim_sign_always = i == 3 ? 0 : 1;
+		if (dkim_load(&signers[i], &c, 0, &e) == -1)
+			abort();
+		config_free(&c);
+	}
+	unlink(path);
+}
+
+static void
+cap(void *arg, const char *p, size_t n)
+{
+	if (buf_add(arg, p, n) == -1)
+		abort();
+}
+
+static void
+body_check(const char *p, size_t n, int relaxed)
+{
+	static struct dkim_body	a, b;
+	struct buf		oa, ob;
+	size_t			i;
+
+	buf_init(&oa, 1 << 22);
+	buf_init(&ob, 1 << 22);
+	dkim_body_init(&a, relaxed, cap, &oa);
+	dkim_body_init(&b, relaxed, cap, &ob);
+	dkim_body_update(&a, p, n);
+	for (i = 0; i < n; i++)
+		dkim_body_update(&b, p + i, 1);
+	dkim_body_final(&a);
+	dkim_body_final(&b);
+	if (oa.len != ob.len ||
+	    (oa.len > 0 && memcmp(oa.data, ob.data, oa.len) != 0))
+		abort();
+	buf_free(&oa);
+	buf_free(&ob);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct dkim_msg	*dm;
+	struct err	 e;
+	const char	*p = (const char *)data, *h, *q;
+	size_t		 hn, col;
+	long		 r;
+	int		 fd;
+
+	if (signers[0] == NULL)
+		setup();
+	if (size < 1)
+		return 0;
+	dm = dkim_msg_new(signers[data[0] & 3], 1700000000);
+	if (dm == NULL)
+		abort();
+	p++;
+	size--;
+	h = memmem(p, size, "\r\n\r\n", 4);
+	hn = h != NULL ? (size_t)(h - p) + 4 : size;
+	if ((fd = memfd_create("fuzz_dkim", 0)) == -1)
+		abort();
+	if ((r = dkim_msg_head(dm, p, hn, &e)) > 0) {
+		if (ftruncate(fd, r) == -1)
+			abort();
+		dkim_msg_body(dm, p + hn, size - hn);
+		if (dkim_msg_finish(dm, fd, &e) == -1)
+			abort();	/* did not fit its reservation */
+		for (q = dkim_msg_header(dm), col = 0; *q != '\0'; q++) {
+			if (*q == '\n')
+				col = 0;
+			else if (*q != '\r' && ++col > 78)
+				abort();
+		}
+	}
+	close(fd);
+	dkim_msg_free(dm);
+	body_check(p + hn, size - hn, data[0] & 4 ? 1 : 0);
+	return 0;
+}

@@ -30,6 +30,7 @@ static const struct {
 	const char	*name;
 } mechs[] = {
 	{ AUTH_MECH_SCRAM_SHA_256,	"SCRAM-SHA-256" },
+	{ AUTH_MECH_SCRAM_SHA_1,	"SCRAM-SHA-1" },
 	{ AUTH_MECH_PLAIN,		"PLAIN" },
 	{ AUTH_MECH_LOGIN,		"LOGIN" },
 	{ AUTH_MECH_CRAM_MD5,		"CRAM-MD5" },
@@ -49,7 +50,8 @@ struct sasl {
 	char		 cnonce[65];
 	size_t		 cnonce_len;
 	struct buf	 client_first_bare;
-	unsigned char	 server_sig[SHA256_DIGEST_LENGTH];
+	unsigned char	 server_sig[EVP_MAX_MD_SIZE];
+	size_t		 server_sig_len;
 };
 
 const char *
@@ -76,7 +78,7 @@ auth_mech_parse(const char *name, size_t len)
 }
 
 unsigned
-auth_choose(const char *list, unsigned allowed, int auto_mode)
+auth_choose(const char *list, unsigned allowed, int auto_mode, int over_tls)
 {
 	unsigned	offered = 0, bit;
 	const char	*p = list, *q;
@@ -93,6 +95,9 @@ auth_choose(const char *list, unsigned allowed, int auto_mode)
 	}
 	if (auto_mode)	/* OAuth needs a token: only when asked for */
 		allowed &= ~(AUTH_MECH_XOAUTH2 | AUTH_MECH_OAUTHBEARER);
+	/* auth.h says why PLAIN goes first over verified TLS. */
+	if (auto_mode && over_tls && (offered & allowed & AUTH_MECH_PLAIN))
+		return AUTH_MECH_PLAIN;
 	for (i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
 		if ((offered & allowed & mechs[i].bit) != 0)
 			return mechs[i].bit;
@@ -270,12 +275,15 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 {
 	const char	*msg = (const char *)ch, *nonce, *salt64, *iter;
 	size_t		 nlen, slen, ilen, i;
-	unsigned char	 salted[SHA256_DIGEST_LENGTH];
-	unsigned char	 ckey[SHA256_DIGEST_LENGTH], skey[SHA256_DIGEST_LENGTH];
-	unsigned char	 stored[SHA256_DIGEST_LENGTH];
-	unsigned char	 csig[SHA256_DIGEST_LENGTH];
-	unsigned char	 proof[SHA256_DIGEST_LENGTH];
+	const EVP_MD	*md = s->mech == AUTH_MECH_SCRAM_SHA_1 ? EVP_sha1() :
+			    EVP_sha256();
+	unsigned char	 salted[EVP_MAX_MD_SIZE];
+	unsigned char	 ckey[EVP_MAX_MD_SIZE], skey[EVP_MAX_MD_SIZE];
+	unsigned char	 stored[EVP_MAX_MD_SIZE];
+	unsigned char	 csig[EVP_MAX_MD_SIZE];
+	unsigned char	 proof[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen;
+	size_t		 dlen = (size_t)EVP_MD_get_size(md);
 	struct buf	 salt, authmsg, tmp;
 	char		 num[16];
 	long		 iters;
@@ -305,15 +313,15 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 		goto out;
 	if (PKCS5_PBKDF2_HMAC(s->secret, (int)strlen(s->secret),
 	    (unsigned char *)salt.data, (int)salt.len, (int)iters,
-	    EVP_sha256(), sizeof(salted), salted) != 1) {
+	    md, (int)dlen, salted) != 1) {
 		err_set(e, ERR_SOFTWARE, "SCRAM: PBKDF2 failed");
 		goto out;
 	}
-	HMAC(EVP_sha256(), salted, sizeof(salted),
-	    (const unsigned char *)"Client Key", 10, ckey, &mdlen);
-	HMAC(EVP_sha256(), salted, sizeof(salted),
-	    (const unsigned char *)"Server Key", 10, skey, &mdlen);
-	SHA256(ckey, sizeof(ckey), stored);
+	HMAC(md, salted, (int)dlen, (const unsigned char *)"Client Key", 10,
+	    ckey, &mdlen);
+	HMAC(md, salted, (int)dlen, (const unsigned char *)"Server Key", 10,
+	    skey, &mdlen);
+	EVP_Digest(ckey, dlen, stored, &mdlen, md, NULL);
 	/* client-final-without-proof = "c=biws,r=" nonce */
 	if (buf_add(&authmsg, s->client_first_bare.data,
 	    s->client_first_bare.len) == -1 ||
@@ -324,14 +332,14 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 		err_set(e, ERR_TEMP, "SCRAM: message too long");
 		goto out;
 	}
-	HMAC(EVP_sha256(), stored, sizeof(stored),
-	    (unsigned char *)authmsg.data, authmsg.len, csig, &mdlen);
-	HMAC(EVP_sha256(), skey, sizeof(skey),
-	    (unsigned char *)authmsg.data, authmsg.len, s->server_sig,
-	    &mdlen);
-	for (i = 0; i < sizeof(proof); i++)
+	HMAC(md, stored, (int)dlen, (unsigned char *)authmsg.data,
+	    authmsg.len, csig, &mdlen);
+	HMAC(md, skey, (int)dlen, (unsigned char *)authmsg.data, authmsg.len,
+	    s->server_sig, &mdlen);
+	s->server_sig_len = dlen;
+	for (i = 0; i < dlen; i++)
 		proof[i] = ckey[i] ^ csig[i];
-	if (auth_b64_encode(proof, sizeof(proof), &tmp) == -1 ||
+	if (auth_b64_encode(proof, dlen, &tmp) == -1 ||
 	    buf_adds(out, "c=biws,r=") == -1 ||
 	    buf_add(out, nonce, nlen) == -1 ||
 	    buf_adds(out, ",p=") == -1 ||
@@ -367,7 +375,7 @@ scram_verify(struct sasl *s, const unsigned char *ch, size_t len,
 		return err_set(e, ERR_TEMP, "SCRAM: server refused the proof");
 	buf_init(&sig, 256);
 	ok = auth_b64_decode(v, vlen, &sig, e) == 0 &&
-	    sig.len == sizeof(s->server_sig) &&
+	    sig.len == s->server_sig_len && sig.len > 0 &&
 	    CRYPTO_memcmp(sig.data, s->server_sig, sig.len) == 0;
 	buf_free(&sig);
 	if (!ok)
@@ -377,14 +385,14 @@ scram_verify(struct sasl *s, const unsigned char *ch, size_t len,
 	return 0;
 }
 
-int
-sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
+/* PLAIN, LOGIN and CRAM-MD5: the password (or its HMAC) in clear. */
+static int
+step_password(struct sasl *s, const unsigned char *ch, size_t len,
     struct buf *out, struct err *e)
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen, i;
 
-	buf_reset(out);
 	switch (s->mech) {
 	case AUTH_MECH_PLAIN:
 		if (s->state != S_START)
@@ -423,6 +431,15 @@ sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
 		for (i = 0; i < mdlen; i++)
 			buf_printf(out, "%02x", md[i]);
 		return 0;
+	}
+	return err_set(e, ERR_SOFTWARE, "unknown SASL mechanism");
+}
+
+/* XOAUTH2 and OAUTHBEARER: a bearer token. */
+static int
+step_oauth(struct sasl *s, struct buf *out, struct err *e)
+{
+	switch (s->mech) {
 	case AUTH_MECH_XOAUTH2:
 		if (s->state != S_START) {
 			/* An error challenge: answer empty, then 5xx comes. */
@@ -449,20 +466,45 @@ sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
 		    s->secret) == -1)
 			return err_set(e, ERR_CONFIG, "token too long");
 		return 0;
+	}
+	return err_set(e, ERR_SOFTWARE, "unknown SASL mechanism");
+}
+
+static int
+step_scram(struct sasl *s, const unsigned char *ch, size_t len,
+    struct buf *out, struct err *e)
+{
+	if (s->state == S_START) {
+		s->state = S_STEP1;
+		return scram_first(s, out, e);
+	}
+	if (s->state == S_STEP1) {
+		s->state = S_STEP2;
+		return scram_final(s, ch, len, out, e);
+	}
+	if (s->state == S_STEP2) {
+		s->state = S_DONE;
+		return scram_verify(s, ch, len, e);
+	}
+	return err_set(e, ERR_TEMP, "SCRAM: unexpected challenge");
+}
+
+int
+sasl_step(struct sasl *s, const unsigned char *ch, size_t len,
+    struct buf *out, struct err *e)
+{
+	buf_reset(out);
+	switch (s->mech) {
+	case AUTH_MECH_PLAIN:
+	case AUTH_MECH_LOGIN:
+	case AUTH_MECH_CRAM_MD5:
+		return step_password(s, ch, len, out, e);
+	case AUTH_MECH_XOAUTH2:
+	case AUTH_MECH_OAUTHBEARER:
+		return step_oauth(s, out, e);
 	case AUTH_MECH_SCRAM_SHA_256:
-		if (s->state == S_START) {
-			s->state = S_STEP1;
-			return scram_first(s, out, e);
-		}
-		if (s->state == S_STEP1) {
-			s->state = S_STEP2;
-			return scram_final(s, ch, len, out, e);
-		}
-		if (s->state == S_STEP2) {
-			s->state = S_DONE;
-			return scram_verify(s, ch, len, e);
-		}
-		return err_set(e, ERR_TEMP, "SCRAM: unexpected challenge");
+	case AUTH_MECH_SCRAM_SHA_1:
+		return step_scram(s, ch, len, out, e);
 	}
 	return err_set(e, ERR_SOFTWARE, "unknown SASL mechanism");
 }

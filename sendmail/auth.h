@@ -15,13 +15,18 @@
 #include "err.h"
 
 /*
- * The mechanism to use: the first of the client's preference order
- * (SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5; OAuth mechanisms only when named
- * in the config) that the server lists and the config allows.  server_list
- * is the AUTH extension's parameter.  Returns an AUTH_MECH_* bit, or 0.
+ * The mechanism to use: the first of the client's preference order that
+ * the server lists and the config allows.  server_list is the AUTH
+ * extension's parameter.  The order is SCRAM-SHA-256, PLAIN, LOGIN,
+ * CRAM-MD5 (OAuth mechanisms only when named in the config), except that
+ * with auto_mode over verified TLS (over_tls) PLAIN comes first: inside a
+ * session whose server certificate was verified, SCRAM adds nothing a
+ * submission needs, and its PBKDF2 (4,096 rounds and more) costs more CPU
+ * than the whole rest of a submission (bench/README.md).  Returns an
+ * AUTH_MECH_* bit, or 0.
  */
 unsigned	 auth_choose(const char *server_list, unsigned allowed,
-		    int auto_mode);
+		    int auto_mode, int over_tls);
 const char	*auth_mech_name(unsigned mech);
 /* Parse one mechanism name ("plain", "SCRAM-SHA-256") -> bit, 0 if unknown. */
 unsigned	 auth_mech_parse(const char *name, size_t len);

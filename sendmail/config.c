@@ -77,6 +77,8 @@ enum key {
 	K_SYSLOG, K_FILE,
 	K_DKIM_DOMAIN, K_DKIM_SELECTOR, K_DKIM_KEY_FILE, K_DKIM_HEADERS,
 	K_DKIM_CANON, K_DKIM_SIGN,
+	/* TLS session cache */
+	K_TLS_SESSION_CACHE,
 	K_COUNT
 };
 
@@ -122,6 +124,8 @@ static const struct keydef keys[K_COUNT] = {
 	[K_DKIM_HEADERS] =	{ SECT_DKIM, "headers", 0 },
 	[K_DKIM_CANON] =	{ SECT_DKIM, "canonicalization", 0 },
 	[K_DKIM_SIGN] =		{ SECT_DKIM, "sign", 0 },
+	/* TLS session cache */
+	[K_TLS_SESSION_CACHE] =	{ SECT_SMARTHOST, "tls_session_cache", 0 },
 };
 
 static const struct {
@@ -129,6 +133,7 @@ static const struct {
 	unsigned	 bit;
 } mechs[] = {
 	{ "scram-sha-256",	AUTH_MECH_SCRAM_SHA_256 },
+	{ "scram-sha-1",	AUTH_MECH_SCRAM_SHA_1 },
 	{ "plain",		AUTH_MECH_PLAIN },
 	{ "login",		AUTH_MECH_LOGIN },
 	{ "cram-md5",		AUTH_MECH_CRAM_MD5 },
@@ -492,8 +497,9 @@ set_auth(struct ctx *x, const char *v)
 				break;
 		if (i == sizeof(mechs) / sizeof(mechs[0]))
 			return bad(x, K_AUTH, v, "unknown mechanism "
-			    "(auto, none, or a list of scram-sha-256 plain "
-			    "login cram-md5 xoauth2 oauthbearer)");
+			    "(auto, none, or a list of scram-sha-256 "
+			    "scram-sha-1 plain login cram-md5 xoauth2 "
+			    "oauthbearer)");
 		bits |= mechs[i].bit;
 		p += n;
 	}
@@ -673,6 +679,8 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return 0;
 	case K_TLS_VERIFY:
 		return set_bool(x, k, v, &c->tls_verify);
+	case K_TLS_SESSION_CACHE:
+		return set_bool(x, k, v, &c->tls_session_cache);
 	case K_TLS_CA_FILE:
 		return set_path(x, k, v, &c->tls_ca_file);
 	case K_TLS_FINGERPRINT:
@@ -1092,6 +1100,10 @@ config_finish(struct ctx *x)
 		x->lineno = x->key_line[K_TLS_VERIFY];
 		return ctx_fail(x, "tls_verify = no requires tls_fingerprint");
 	}
+	/* A pin is enough (SPEC 0.2): a pin and no tls_verify line means
+	 * the pin alone is the check; tls_verify = yes adds chain and name. */
+	if (c->tls_fingerprint != NULL && x->key_line[K_TLS_VERIFY] == 0)
+		c->tls_verify = 0;
 	for (i = 0; i < sizeof(sk) / sizeof(sk[0]); i++) {
 		k = sk[i];
 		if ((k == K_PASSWORD && c->password != NULL) ||
@@ -1149,6 +1161,7 @@ config_defaults(struct config *c)
 	c->tls = CONFIG_TLS_STARTTLS;
 	c->tls_verify = 1;
 	c->tls_min_version = 12;
+	c->tls_session_cache = 1;
 	c->auth_auto = 1;
 	c->auth_mechs = AUTH_MECH_ALL;
 	c->timeout = 60;

@@ -44,7 +44,9 @@ enum config_delivery {
 #define AUTH_MECH_CRAM_MD5	0x08
 #define AUTH_MECH_XOAUTH2	0x10
 #define AUTH_MECH_OAUTHBEARER	0x20
-#define AUTH_MECH_ALL		0x3f	/* auth_mechs with auth = auto */
+/* SCRAM-SHA-1 (RFC 5802), issue 11 */
+#define AUTH_MECH_SCRAM_SHA_1	0x40
+#define AUTH_MECH_ALL		0x7f	/* auth_mechs with auth = auto */
 
 struct config_alias {
 	char	*name;		/* local name, lower case */
@@ -80,6 +82,9 @@ struct config {
 	char			*helo;		/* NULL: this host's FQDN; else
 						   a name or "[addr]" literal */
 	unsigned		 timeout;	/* seconds */
+
+	/* [smarthost] TLS session cache (tls_cache.h) */
+	int			 tls_session_cache; /* 1: resume sessions */
 
 	/* [sender] */
 	char			*from;		/* with %u and %h unexpanded;

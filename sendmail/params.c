@@ -48,8 +48,12 @@ start_tls(const void *arg, struct conn *c, const char *host, long long deadline,
 	const struct config	*cfg = arg;
 	struct tls		*t = NULL;
 	struct tls_peer		 p;
+	struct tls_params	 tp;
+	char			 dir[4096];
 
-	if (tls_start(&t, net_fd(c), cfg, host, deadline, e) == -1)
+	/* tls_start copies tp; dir is the session cache under [queue] dir. */
+	tls_params_from_config(&tp, cfg, dir, sizeof(dir));
+	if (tls_start(&t, net_fd(c), &tp, host, deadline, e) == -1)
 		return -1;
 	if (net_set_transport(c, &tls_transport, t, e) == -1) {
 		tls_close(t);

@@ -630,8 +630,9 @@ auth_run(struct smtp_session *s, struct err *e)
 		return err_set(e, ERR_TEMP, "%s does not offer AUTH",
 		    s->host);
 	memset(&x, 0, sizeof(x));
+	/* AUTH only follows verified TLS or tls = none to loopback. */
 	x.mech = auth_choose(s->info.ext_auth, s->p.auth_mechs,
-	    s->p.auth_auto);
+	    s->p.auth_auto, s->tls_up);
 	if (x.mech == 0)
 		return err_set(e, ERR_TEMP, "%s offers no allowed AUTH "
 		    "mechanism (it offers: %s)", s->host, s->info.ext_auth);

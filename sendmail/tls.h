@@ -14,17 +14,55 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
 #include "err.h"
 
 struct tls;
 
 /*
- * fd must be non-blocking; deadline is a CLOCK_MONOTONIC time in ms after
- * which the handshake fails with ERR_TEMP.  host is the configured name.
+ * What tls_start() checks and how; built from the configuration by
+ * tls_params_from_config() (tls_conf.c, the one place that reads struct
+ * config for this module).
  */
-int	tls_start(struct tls **tp, int fd, const struct config *c,
+struct tls_params {
+	const char	*ca_file;	/* PEM trust anchors; NULL: the system
+					   store (hashed directory, looked up
+					   lazily; see tls.c) */
+	const char	*fingerprint;	/* "sha256:AB:..", or NULL */
+	const char	*client_cert;	/* PEM chain, or NULL */
+	const char	*client_key;	/* PEM key; NULL: in client_cert */
+	int		 verify;	/* 1: chain and host name checks */
+	int		 min_version;	/* 12 or 13 */
+	const char	*cache_dir;	/* session cache directory
+					   (tls_cache.h); NULL: no cache */
+	unsigned	 port;		/* part of the cache key */
+};
+
+struct config;
+/* p from c; cache_dir is DIR/tls under [queue] dir (dirbuf holds it). */
+void	tls_params_from_config(struct tls_params *p, const struct config *c,
+	    char *dirbuf, size_t dirlen);
+
+/*
+ * fd must be non-blocking; deadline is a clock_now_ms() time after which
+ * the handshake fails with ERR_TEMP.  host is the configured name.  *p
+ * and host are copied (p may be on the caller's stack); the strings *p
+ * points to other than cache_dir are borrowed until tls_close().
+ *
+ * With p->cache_dir set, a cached TLS 1.3 session for host:port made under
+ * the same settings is offered; the server may resume it.  A resumed
+ * session is checked as a full handshake would check it: the host name or
+ * IP, the validity period and the pin are checked again on the peer
+ * certificate kept in the session, and the verify result the session was
+ * made with must have been success.  A new session is written to the cache
+ * only after a full handshake that passed every check.
+ *
+ * Errors: ERR_TEMP (handshake, verification, timeout), ERR_CONFIG (an
+ * unreadable CA file, client certificate or key), ERR_SOFTWARE.
+ */
+int	tls_start(struct tls **tp, int fd, const struct tls_params *p,
 	    const char *host, long long deadline, struct err *e);
+/* 1 when the session was resumed (abbreviated handshake). */
+int	tls_resumed(const struct tls *t);
 /*
  * Read or write with the deadline.  Return bytes moved, 0 on orderly EOF
  * (read), or -1 with *e set (ERR_TEMP).
@@ -45,6 +83,7 @@ struct tls_peer {
 	char	issuer[256];
 	char	fingerprint[128];	/* sha256:AB:CD:... */
 	char	not_after[64];
+	int	resumed;		/* abbreviated handshake */
 };
 void	tls_describe(struct tls *t, struct tls_peer *p);
 

@@ -19,7 +19,7 @@ expect_stdout '^tls: +TLSv1\.[23] .*chain and name verified'
 expect_stdout '^certificate: .*CN = localhost'
 expect_stdout '^issuer: .*postern test CA'
 expect_stdout '^fingerprint: sha256:([0-9A-F]{2}:){31}[0-9A-F]{2}$'
-expect_stdout '^auth: +SCRAM-SHA-256$'
+expect_stdout '^auth: +PLAIN$'
 expect_stdout '^recipient: +<ok@example\.org>: ok 250'
 expect_stdout '^recipient: +<root@example\.org>: ok 250'
 

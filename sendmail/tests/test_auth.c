@@ -21,6 +21,43 @@ step_str(struct sasl *s, const char *ch, struct buf *out)
 	    ch ? strlen(ch) : 0, out, &e), 0);
 }
 
+/* RFC 5802 section 5: SCRAM-SHA-1. */
+static void
+test_scram_sha1_rfc5802(void **state)
+{
+	struct sasl	*s;
+	struct buf	 out;
+	struct err	 e;
+
+	(void)state;
+	buf_init(&out, 4096);
+	assert_int_equal(sasl_new(&s, AUTH_MECH_SCRAM_SHA_1, "user",
+	    "pencil", &e), 0);
+	sasl_set_nonce(s, "fyko+d2lbbFgONRv9qkxdawL");
+	step_str(s, NULL, &out);
+	assert_string_equal(buf_str(&out), "n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
+	step_str(s, "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
+	    "s=QSXCR+Q6sek8bf92,i=4096", &out);
+	assert_string_equal(buf_str(&out), "c=biws,r=fyko+d2lbbFgONRv9qkxdawL"
+	    "3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=");
+	assert_false(sasl_complete(s));
+	/* A SHA-256-sized signature is not a SHA-1 one. */
+	assert_int_equal(sasl_step(s, (const unsigned char *)
+	    "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", 46, &out, &e),
+	    -1);
+	sasl_free(s);
+	assert_int_equal(sasl_new(&s, AUTH_MECH_SCRAM_SHA_1, "user",
+	    "pencil", &e), 0);
+	sasl_set_nonce(s, "fyko+d2lbbFgONRv9qkxdawL");
+	step_str(s, NULL, &out);
+	step_str(s, "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
+	    "s=QSXCR+Q6sek8bf92,i=4096", &out);
+	step_str(s, "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=", &out);
+	assert_true(sasl_complete(s));
+	sasl_free(s);
+	buf_free(&out);
+}
+
 /* RFC 7677 section 3. */
 static void
 test_scram_rfc7677(void **state)
@@ -132,16 +169,35 @@ test_choose(void **state)
 	    AUTH_MECH_OAUTHBEARER;
 
 	(void)state;
-	assert_int_equal(auth_choose("PLAIN LOGIN SCRAM-SHA-256", all, 1),
+	/* Without TLS (loopback): SCRAM first. */
+	assert_int_equal(auth_choose("PLAIN LOGIN SCRAM-SHA-256", all, 1, 0),
 	    AUTH_MECH_SCRAM_SHA_256);
-	assert_int_equal(auth_choose("LOGIN PLAIN", all, 1), AUTH_MECH_PLAIN);
-	assert_int_equal(auth_choose("login", all, 1), AUTH_MECH_LOGIN);
-	assert_int_equal(auth_choose("XOAUTH2", all, 1), 0);
-	assert_int_equal(auth_choose("XOAUTH2", AUTH_MECH_XOAUTH2, 0),
+	/* auto over verified TLS: PLAIN first, then the fixed order. */
+	assert_int_equal(auth_choose("PLAIN LOGIN SCRAM-SHA-256", all, 1, 1),
+	    AUTH_MECH_PLAIN);
+	assert_int_equal(auth_choose("LOGIN SCRAM-SHA-256", all, 1, 1),
+	    AUTH_MECH_SCRAM_SHA_256);
+	/* An explicit list keeps the fixed order, TLS or not. */
+	assert_int_equal(auth_choose("PLAIN SCRAM-SHA-256",
+	    AUTH_MECH_PLAIN | AUTH_MECH_SCRAM_SHA_256, 0, 1),
+	    AUTH_MECH_SCRAM_SHA_256);
+	assert_int_equal(auth_choose("SCRAM-SHA-256 PLAIN", AUTH_MECH_SCRAM_SHA_256,
+	    1, 1), AUTH_MECH_SCRAM_SHA_256);
+	assert_int_equal(auth_choose("LOGIN PLAIN", all, 1, 0), AUTH_MECH_PLAIN);
+	/* SCRAM-SHA-256 before SCRAM-SHA-1, SCRAM-SHA-1 before PLAIN. */
+	assert_int_equal(auth_choose("SCRAM-SHA-1 SCRAM-SHA-256", AUTH_MECH_ALL,
+	    1, 0), AUTH_MECH_SCRAM_SHA_256);
+	assert_int_equal(auth_choose("PLAIN SCRAM-SHA-1", AUTH_MECH_ALL, 1, 0),
+	    AUTH_MECH_SCRAM_SHA_1);
+	assert_int_equal(auth_choose("PLAIN SCRAM-SHA-1", AUTH_MECH_ALL, 1, 1),
+	    AUTH_MECH_PLAIN);
+	assert_int_equal(auth_choose("login", all, 1, 1), AUTH_MECH_LOGIN);
+	assert_int_equal(auth_choose("XOAUTH2", all, 1, 1), 0);
+	assert_int_equal(auth_choose("XOAUTH2", AUTH_MECH_XOAUTH2, 0, 1),
 	    AUTH_MECH_XOAUTH2);
-	assert_int_equal(auth_choose("GSSAPI NTLM", all, 1), 0);
-	assert_int_equal(auth_choose("PLAIN", AUTH_MECH_LOGIN, 0), 0);
-	assert_int_equal(auth_choose("", all, 1), 0);
+	assert_int_equal(auth_choose("GSSAPI NTLM", all, 1, 1), 0);
+	assert_int_equal(auth_choose("PLAIN", AUTH_MECH_LOGIN, 0, 1), 0);
+	assert_int_equal(auth_choose("", all, 1, 1), 0);
 }
 
 static void
@@ -172,6 +228,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scram_rfc7677),
+		cmocka_unit_test(test_scram_sha1_rfc5802),
 		cmocka_unit_test(test_cram_md5),
 		cmocka_unit_test(test_plain_login),
 		cmocka_unit_test(test_choose),

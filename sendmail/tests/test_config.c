@@ -149,8 +149,8 @@ static const struct tcase cases[] = {
 	    "1.3" },
 	{ "bad auth", HOST "auth = plain gssapi\n", 0, 0, 0,
 	    "t.ini:3: bad value for auth 'plain gssapi': unknown mechanism "
-	    "(auto, none, or a list of scram-sha-256 plain login cram-md5 "
-	    "xoauth2 oauthbearer)" },
+	    "(auto, none, or a list of scram-sha-256 scram-sha-1 plain login "
+	    "cram-md5 xoauth2 oauthbearer)" },
 	{ "bad syslog", HOST "[log]\nsyslog = mial\n", 0, 0, 0,
 	    "t.ini:4: bad value for syslog 'mial': expected a syslog facility "
 	    "or no" },
@@ -343,6 +343,38 @@ static const char full[] =
     "[log]\n"
     "syslog = local3\n"
     "file = /var/log/postern.log\n";
+
+/* SPEC 0.2 "a pin is enough": a pin without a tls_verify line is the only
+ * check; tls_verify = yes written out keeps chain and name checks. */
+#define PIN "sha256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:" \
+    "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff"
+
+static void
+test_pin_is_enough(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 verify;
+	} pins[] = {
+		{ HOST, 1 },
+		{ HOST "tls_fingerprint = " PIN "\n", 0 },
+		{ HOST "tls_fingerprint = " PIN "\ntls_verify = yes\n", 1 },
+		{ HOST "tls_verify = yes\ntls_fingerprint = " PIN "\n", 1 },
+		{ HOST "tls_verify = no\ntls_fingerprint = " PIN "\n", 0 },
+	};
+	struct config	c;
+	struct err	e;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		if (load_text(&c, pins[i].text, 0600, 0, &e) != 0)
+			fail_msg("case %zu: %s", i, e.msg);
+		if (c.tls_verify != pins[i].verify)
+			fail_msg("case %zu: tls_verify %d", i, c.tls_verify);
+		config_free(&c);
+	}
+}
 
 static void
 test_full(void **state)
@@ -711,6 +743,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_pin_is_enough),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_example),

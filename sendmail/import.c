@@ -1096,8 +1096,8 @@ static void
 msmtp_auth(struct conv *c, const struct macct *a)
 {
 	static const char *const mechs[] = {
-		"plain", "login", "cram-md5", "scram-sha-256", "xoauth2",
-		"oauthbearer"
+		"plain", "login", "cram-md5", "scram-sha-256", "scram-sha-1",
+		"xoauth2", "oauthbearer"
 	};
 	struct src		*s = &c->s;
 	const struct ment	*m;

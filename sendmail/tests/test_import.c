@@ -126,6 +126,12 @@ static const struct tcase cases[] = {
 	  { "/e/msmtprc:3: from %U@%C: postern knows only",
 	    "/e/msmtprc:4: colour: not an msmtp command", NULL },
 	  { "from =", NULL } },
+	{ "msmtp auth scram-sha-1", "/e/msmtprc",
+	  "account default\nhost mail.example.com\ntls on\nauth scram-sha-1\n"
+	  "user jo\npasswordeval pass jo\n",
+	  NULL, { { NULL, NULL } }, 0, NULL,
+	  { "auth = scram-sha-1", "password_command = pass jo", NULL },
+	  { NULL }, { "no such mechanism", NULL } },
 	{ "msmtp value with ${ is not carried over", "/e/msmtprc",
 	  "account default\nhost mail.example.com\ntls on\nauth on\n"
 	  "user jo\npassword a${HOME}b\n",

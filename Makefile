@@ -1,7 +1,8 @@
 # postern -- sendmail-compatible mail submission agent.
 #
 # make            build sendmail/postern
-# make check      unit tests + end-to-end tests (needs the packages in .ci/run)
+# make check      unit tests + end-to-end tests (needs the packages in .ci/run);
+#                 fails when the host changed (compat-tests/host-state)
 # make unit       cmocka unit tests only
 # make compat     end-to-end tests against a real Postfix smarthost
 # make demo       start a test smarthost, send one message, show what arrived
@@ -58,7 +59,8 @@ $(file >$(FLAGS_FILE),$(BUILD_FLAGS))
 endif
 $(FLAGS_FILE): ;
 
-.PHONY: all check unit compat demo fuzz lint install clean bench
+.PHONY: all check unit compat demo fuzz lint install clean bench \
+	check-host-unchanged check-image check-fresh-chroot
 
 all: sendmail/postern
 
@@ -72,8 +74,13 @@ sendmail/libpostern.a: $(OBJS)
 sendmail/postern: sendmail/main.o sendmail/libpostern.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ sendmail/main.o sendmail/libpostern.a $(LIBS)
 
+# Debian's libinih has run-time variables for upstream's compile-time
+# options; test_config uses them (only there) to emulate other builds.
+INI_RUNTIME := $(shell printf '\043include <ini.h>\nint main(void) { ini_max_line = 200; return 0; }\n' | \
+	$(CC) -x c -o /dev/null - -linih >/dev/null 2>&1 && echo -DHAVE_INI_RUNTIME_SWITCHES)
+
 sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(FLAGS_FILE)
-	$(CC) $(ALL_CFLAGS) -Isendmail $(ALL_LDFLAGS) -o $@ $< sendmail/libpostern.a $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(INI_RUNTIME) -Isendmail $(ALL_LDFLAGS) -o $@ $< sendmail/libpostern.a $(LIBS) -lcmocka
 
 sendmail/tests/test_dkim: sendmail/tests/test_dkim_kat.inc
 
@@ -83,7 +90,26 @@ unit: $(TESTS) sendmail/postern
 compat: sendmail/postern
 	compat-tests/run
 
-check: lint unit compat
+# make check leaves the host as it found it: the checksums of what a test
+# could change (compat-tests/host-state) are compared after the run.
+HOST_STATE ?= sendmail/.host-state
+check: lint unit sendmail/postern
+	@compat-tests/host-state save $(HOST_STATE)
+	@rc=0; compat-tests/run || rc=$$?; \
+	  compat-tests/host-state compare $(HOST_STATE) || rc=1; exit $$rc
+
+# The container image, built with podman and tested (not part of check;
+# .ci/run runs it).
+check-image:
+	packaging/docker/check-image
+
+# The README's two commands on a fresh Debian 12 minbase chroot (not part
+# of check; .ci/run runs it).
+check-fresh-chroot:
+	.ci/check-fresh-chroot
+
+check-host-unchanged:
+	compat-tests/host-state compare $(HOST_STATE)
 
 demo: sendmail/postern
 	compat-tests/demo
@@ -147,7 +173,43 @@ clean:
 # Packaging (packaging/README.md).  `make deb` builds the production .deb in
 # the top directory; packaging/debian/install-for-tests installs it, or its
 # test flavour next to a postfix package, on a CI machine.
-.PHONY: deb deb-coexist install-privileged
+.PHONY: deb deb-coexist install-privileged dist rpm rpmlint apk-checksums \
+	check-musl
+
+# The release tarball: the files git tracks, as they are in the work tree,
+# except the APKBUILD, which holds the tarball's checksum (it lives in
+# Alpine's aports, next to the tarball, not inside it).
+DIST	= postern-$(VERSION)
+dist:
+	rm -f $(DIST).tar.gz
+	git ls-files -z | grep -zv '^packaging/alpine/APKBUILD$$' | \
+	  tar --null -T - --transform 's,^,$(DIST)/,' \
+	  --owner=0 --group=0 --numeric-owner --mtime='2026-01-01 00:00Z' \
+	  -czf $(DIST).tar.gz
+	@echo $(DIST).tar.gz
+
+# RPM with the system's rpmbuild (Debian's rpm works: --nodeps because the
+# BuildRequires are Fedora's package names); results under rpmbuild/.
+RPMTOP	?= $(CURDIR)/rpmbuild
+rpm: dist
+	mkdir -p $(RPMTOP)/SOURCES
+	cp $(DIST).tar.gz $(RPMTOP)/SOURCES/
+	rpmbuild -ba --nodeps --define '_topdir $(RPMTOP)' packaging/rpm/postern.spec
+
+# rpmlint over what `make rpm` built; every finding not justified in
+# packaging/rpm/postern.rpmlintrc fails.
+rpmlint: rpm
+	rpmlint -r packaging/rpm/postern.rpmlintrc $(RPMTOP)/RPMS/*/postern-$(VERSION)-*.rpm \
+	  $(RPMTOP)/SRPMS/postern-$(VERSION)-*.src.rpm packaging/rpm/postern.spec
+
+# Alpine's libc: compile every source with musl-gcc and link (OpenSSL and
+# libinih left unresolved: Debian has no musl builds of them).
+check-musl:
+	packaging/alpine/check-musl
+
+# The APKBUILD's sha512sums for the tarball of `make dist`.
+apk-checksums: dist
+	packaging/alpine/update-checksums $(DIST).tar.gz
 
 deb:
 	packaging/debian/build-deb

@@ -207,10 +207,81 @@ set_arg(struct opts *o, int opt, char *val, struct err *e)
 	return err_set(e, ERR_USAGE, "internal: option -%c", opt);
 }
 
+/* -qIsubstr, -qRsubstr, -qSsubstr (sendmail 8): glued only. */
+static int
+add_qselect(struct opts *o, char kind, const char *substr, struct err *e)
+{
+	if (*substr == '\0')
+		return err_set(e, ERR_USAGE, "-q%c needs a substring, glued "
+		    "(-q%cexample.com)", kind, kind);
+	if (has_ctl(substr))
+		return err_set(e, ERR_USAGE, "-q%c: control character", kind);
+	if (o->nqselect == CLI_QSELECT_MAX)
+		return err_set(e, ERR_USAGE, "-q%c: more than %d -qI/-qR/-qS",
+		    kind, CLI_QSELECT_MAX);
+	o->qselect[o->nqselect].kind = kind;
+	o->qselect[o->nqselect].substr = substr;
+	o->nqselect++;
+	return 0;
+}
+
+/* Combinations of the queue tools' options that make no sense. */
+static int
+check_queue_tools(const struct opts *o, struct err *e)
+{
+	if (o->json && o->mode != MODE_LIST)
+		return err_set(e, ERR_USAGE, "--json: only with -bp or mailq");
+	if (o->nqselect > 0 && o->queue_interval > 0)
+		return err_set(e, ERR_USAGE, "-qI/-qR/-qS run the queue once; "
+		    "not with -qINTERVAL");
+	if (o->nqselect > 0 && o->mode != MODE_QUEUE_RUN)
+		return err_set(e, ERR_USAGE, "-qI/-qR/-qS: not with another "
+		    "mode");
+	if (o->mode == MODE_DELETE && o->nrcpts == 0)
+		return err_set(e, ERR_USAGE, "--delete: name the queue ids, or "
+		    "ALL");
+	return 0;
+}
+
+/* "--name" options: --version, --help, the queue tools' --json, --delete. */
+static int
+long_flag(struct opts *o, const char *arg, struct err *e)
+{
+	if (strcmp(arg, "--version") == 0)
+		o->mode = MODE_VERSION;
+	else if (strcmp(arg, "--help") == 0)
+		o->mode = MODE_HELP;
+	else if (strcmp(arg, "--json") == 0)
+		o->json = 1;
+	else if (strcmp(arg, "--delete") == 0)
+		o->mode = MODE_DELETE;
+	else
+		return err_set(e, ERR_USAGE, "%.64s: unknown option (see "
+		    "--help)", arg);
+	return 0;
+}
+
+/* -q, -qINTERVAL, -qIsubstr, -qRsubstr, -qSsubstr; v follows the q. */
+static int
+set_q(struct opts *o, const char *v, struct err *e)
+{
+	o->mode = MODE_QUEUE_RUN;
+	if (v[0] == 'I' || v[0] == 'R' || v[0] == 'S')
+		return add_qselect(o, v[0], v + 1, e);
+	if (v[0] == '\0') {
+		o->queue_interval = 0;
+		return 0;
+	}
+	if ((o->queue_interval = cli_parse_interval(v)) <= 0)
+		return err_set(e, ERR_USAGE, "-q%.32s: unsupported (use -q, "
+		    "-qINTERVAL such as -q5m, or -qI, -qR, -qS)", v);
+	return 0;
+}
+
 /*
- * Long options: --version, and those that take a value: "--import FILE"
- * or "--import=FILE", "--account NAME" or "--account=NAME".  *i is
- * advanced past a separate value.
+ * Long options: those that take a value, "--import FILE" or
+ * "--import=FILE", "--account NAME" or "--account=NAME" (*i is advanced
+ * past a separate value), else long_flag()'s.
  */
 static int
 long_option(struct opts *o, int argc, char **argv, int *i, struct err *e)
@@ -219,10 +290,6 @@ long_option(struct opts *o, int argc, char **argv, int *i, struct err *e)
 	const char	*arg = argv[*i], *val = NULL;
 	size_t		 k, n = 0;
 
-	if (strcmp(arg, "--version") == 0) {
-		o->mode = MODE_VERSION;
-		return 0;
-	}
 	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		n = strlen(names[k]);
 		if (strncmp(arg, names[k], n) == 0 &&
@@ -230,7 +297,7 @@ long_option(struct opts *o, int argc, char **argv, int *i, struct err *e)
 			break;
 	}
 	if (k == sizeof(names) / sizeof(names[0]))
-		return err_set(e, ERR_USAGE, "%.64s: unknown option", arg);
+		return long_flag(o, arg, e);
 	if (arg[n] == '=')
 		val = arg + n + 1;
 	else if (*i + 1 < argc)
@@ -311,15 +378,8 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 				o->nignored++;
 				continue;
 			case 'q':
-				o->mode = MODE_QUEUE_RUN;
-				if (p[1] == '\0') {
-					o->queue_interval = 0;
-				} else if ((o->queue_interval =
-				    cli_parse_interval(p + 1)) <= 0) {
-					return err_set(e, ERR_USAGE,
-					    "-q%.32s: unsupported (use -q or "
-					    "-qINTERVAL such as -q5m)", p + 1);
-				}
+				if (set_q(o, p + 1, e) == -1)
+					return -1;
 				break;
 			case 'X':
 				return err_set(e, ERR_USAGE, "-X: traffic logs "
@@ -352,6 +412,8 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			break;	/* the rest of arg was the option's value */
 		}
 	}
+	if (check_queue_tools(o, e) == -1)
+		return -1;
 	return long_check(o, e);
 }
 
@@ -361,4 +423,52 @@ cli_free(struct opts *o)
 	free(o->rcpts);
 	o->rcpts = NULL;
 	o->nrcpts = 0;
+}
+
+/* The fuzz targets are built without the Makefile's -DSYSCONFDIR. */
+#ifdef SYSCONFDIR
+#define USAGE_CONFIG	CONFIG_DEFAULT_PATH
+#else
+#define USAGE_CONFIG	"/etc/postern.ini"
+#endif
+
+const char *
+cli_usage(void)
+{
+	return
+	    "usage: sendmail [options] [--] [recipient ...] < message\n"
+	    "       mailq | sendmail -bp     list the queue\n"
+	    "       sendmail -q | -q5m       run the queue once | every 5 minutes\n"
+	    "       sendmail -qRsubstr       run now the entries with a matching\n"
+	    "                                recipient (-qS sender, -qI queue id)\n"
+	    "       mailq --json             the queue as JSON, one entry a line\n"
+	    "       sendmail --delete ID...|ALL  remove queue entries (no DSN)\n"
+	    "       sendmail -bv recipient   check config, TLS, AUTH, recipients\n"
+	    "       sendmail -bs             SMTP on stdin/stdout\n"
+	    "       sendmail -bV | --version | --help\n"
+	    "\n"
+	    "submit options:\n"
+	    "  -t             recipients from To/Cc/Bcc (added to arguments)\n"
+	    "  -i, -oi        a line with a single '.' does not end the message\n"
+	    "  -f ADDR, -r    envelope sender ('<>' for none)\n"
+	    "  -F NAME        full name for an added From:\n"
+	    "  -N, -R, -V     DSN notify, return, envelope id\n"
+	    "  -B 7BIT|8BITMIME\n"
+	    "  -odi|-odb|-odq deliver now | in the background | queue only\n"
+	    "  -oem -oee ...  accepted; errors are reported by the exit status\n"
+	    "  -v             SMTP transcript on stderr (AUTH hidden)\n"
+	    "  -C FILE        configuration file (default " USAGE_CONFIG ";\n"
+	    "                 also POSTERN_CONFIG)\n"
+	    "\n"
+	    "other modes:\n"
+	    "  -bm            submit (the default); -bi, newaliases: nothing to do\n"
+	    "  --import FILE [--account NAME]\n"
+	    "                 print a postern.ini equivalent to an msmtprc,\n"
+	    "                 ssmtp.conf, dma.conf or nullmailer remotes file\n"
+	    "accepted and ignored: -A c|m, -G, -h N, -L TAG, -m, -n, -U, -c, -e, -x\n"
+	    "refused: -X, -O, -bd, -bD\n"
+	    "\n"
+	    "Exit status: 0 sent or queued, 64 usage, 65 data, 67 a recipient\n"
+	    "refused, 69 message refused, 75 temporary failure (queue off),\n"
+	    "77 not allowed, 78 configuration.  See postern(8), postern.ini(5).\n";
 }

@@ -21,8 +21,13 @@ enum cli_mode {
 	MODE_NEWALIASES,	/* -bi, newaliases */
 	MODE_QUEUE_RUN,		/* -q, -qINTERVAL */
 	MODE_VERSION,		/* -bV, --version */
+	MODE_HELP,		/* --help */
+	MODE_DELETE,		/* --delete ID...|ALL (ids in rcpts) */
 	MODE_IMPORT		/* --import FILE [--account NAME] */
 };
+
+/* -qI, -qR, -qS: at most this many in one run. */
+#define CLI_QSELECT_MAX		16
 
 /* -od: -1 when not given, else one of enum config_delivery. */
 #define CLI_DELIVERY_UNSET	(-1)
@@ -48,6 +53,13 @@ struct opts {
 	const char	*import_account; /* --account */
 	/* Options accepted and ignored, for -v to report. */
 	size_t		 nignored;
+	/* The queue tools: --json (with -bp), -qI/-qR/-qS substrings. */
+	int		 json;
+	struct {
+		char		 kind;		/* 'I', 'R' or 'S' */
+		const char	*substr;
+	}		 qselect[CLI_QSELECT_MAX];
+	size_t		 nqselect;
 };
 
 /*
@@ -62,5 +74,8 @@ void	cli_free(struct opts *o);
 
 /* Parse "30", "30s", "5m", "2h", "1d" into seconds, -1 on error. */
 long	cli_parse_interval(const char *s);
+
+/* The --help text (a usage summary; man postern has the rest). */
+const char	*cli_usage(void);
 
 #endif

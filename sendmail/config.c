@@ -6,17 +6,22 @@
  * file; when privileged it must be owned by root and not writable by group
  * or others; when it sets password it must not be accessible by others.
  *
- * libinih does the key = value splitting, but its defaults are unsafe for a
- * file that holds secrets (see research/security.md 1.6): it silently
- * truncates long lines and carries on, treats " ;" as the start of a
- * comment inside a value, appends indented lines to the previous key, and
- * accepts "name: value".  So we read the whole file ourselves (bounded),
- * refuse NUL bytes, and hand it to ini_parse_stream() one line at a time
- * through config_reader(), which refuses over-long lines, indented lines,
- * lines without '=', ':' in key names and malformed or unknown sections
- * before libinih sees them.  Inline comments and multi-line values are
- * switched off in libinih too, for the duration of the parse only, and
- * parsing stops at the first error.
+ * libinih's behaviour depends on how a distribution compiled it: upstream
+ * inih (Fedora, Alpine, Arch, Homebrew) has compile-time options only and
+ * by default treats " ;" inside a value as a comment, appends indented
+ * lines to the previous key, skips a BOM and cuts lines at 200 bytes;
+ * Debian's build turns the same options into run-time variables.  None of
+ * that may change what a postern.ini means (research/security.md 1.6), so
+ * config_reader() decides everything itself: it reads the whole file
+ * (bounded), refuses NUL bytes, lines over CONFIG_LINE_MAX, indented lines
+ * (no continuations), lines without '=', ':' in key names and malformed or
+ * unknown sections, strips a BOM on line 1, splits "key = value" itself
+ * (blanks trimmed, a ';' or '#' inside a value stays part of it, an empty
+ * value means the default), keeps the key and value in its context, and
+ * hands libinih only a canonical line: "[section]", a blank line, or
+ * "k=v", short and free of comment characters, which every inih build
+ * parses the same way.  config_handler() then takes the real key and value
+ * from the context.  No libinih run-time switch is touched.
  *
  * Every value is expanded (${VAR}, unless privileged), refused if it holds a
  * control character, and validated by its key.  Error messages never show
@@ -27,6 +32,7 @@
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +81,8 @@ enum key {
 	K_FROM, K_DOMAIN, K_FROM_HEADER, K_ALLOW_FROM_OVERRIDE, K_ALIASES_FILE,
 	K_DIR, K_DELIVERY, K_ENABLED, K_RETRY, K_RETRY_MAX, K_LIFETIME,
 	K_SYSLOG, K_FILE,
+	/* deploy (issue 9) */
+	K_LOG_STDERR,
 	K_DKIM_DOMAIN, K_DKIM_SELECTOR, K_DKIM_KEY_FILE, K_DKIM_HEADERS,
 	K_DKIM_CANON, K_DKIM_SIGN,
 	/* TLS session cache */
@@ -118,6 +126,8 @@ static const struct keydef keys[K_COUNT] = {
 	[K_LIFETIME] =		{ SECT_QUEUE, "lifetime", 0 },
 	[K_SYSLOG] =		{ SECT_LOG, "syslog", 0 },
 	[K_FILE] =		{ SECT_LOG, "file", 0 },
+	/* deploy (issue 9) */
+	[K_LOG_STDERR] =	{ SECT_LOG, "stderr", 0 },
 	[K_DKIM_DOMAIN] =	{ SECT_DKIM, "domain", 0 },
 	[K_DKIM_SELECTOR] =	{ SECT_DKIM, "selector", 0 },
 	[K_DKIM_KEY_FILE] =	{ SECT_DKIM, "key_file", 0 },
@@ -168,6 +178,9 @@ struct ctx {
 	size_t		 len;
 	size_t		 pos;
 	int		 lineno;	/* line last handed to libinih */
+	char		 key[CONFIG_LINE_MAX + 1];	/* of that line */
+	char		 value[CONFIG_LINE_MAX + 1];
+	int		 pending;	/* key/value wait for the handler */
 
 	int		 section;	/* enum sect, or SECT_NONE */
 	unsigned	 sect_seen;	/* bit per section */
@@ -175,6 +188,8 @@ struct ctx {
 	int		 port_set;	/* port has a value */
 };
 
+static int	config_keyval(struct ctx *, const char *, const char *);
+static int	host_hint(struct ctx *, const char *, char *);
 static int	ctx_fail(struct ctx *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -414,6 +429,36 @@ bad(struct ctx *x, enum key k, const char *v, const char *why)
 	    strlen(v) > 64 ? "..." : "", why);
 }
 
+/*
+ * A host that is not a name: say how to write what was probably meant
+ * ("smtp.gmail.com:587" is a host and a port; a URL is not a host).
+ */
+static int
+host_hint(struct ctx *x, const char *v, char *item)
+{
+	char		*colon = strrchr(item, ':');
+	const char	*p;
+	unsigned long	 port;
+
+	if (strstr(item, "://") != NULL)
+		return bad(x, K_HOST, v, "not a host name (write only the "
+		    "name, without smtp:// or smtps://; the port goes in "
+		    "'port =')");
+	if (colon != NULL && strchr(item, ':') == colon) {
+		*colon = '\0';
+		for (p = colon + 1; *p >= '0' && *p <= '9'; p++)
+			;
+		if (p != colon + 1 && *p == '\0' &&
+		    parse_ulong(colon + 1, 65535, &port) == 0 && port > 0 &&
+		    (is_ip(item) || check_hostname(item) == 0))
+			return ctx_fail(x, "bad value for host '%.64s': a port "
+			    "does not go in host; write 'host = %.64s' and "
+			    "'port = %lu'", v, item, port);
+		*colon = ':';
+	}
+	return bad(x, K_HOST, v, "not a host name or IP address");
+}
+
 /* "a.example.com, [2001:db8::1], 192.0.2.1": try in order. */
 static int
 set_hosts(struct ctx *x, const char *v)
@@ -446,8 +491,7 @@ set_hosts(struct ctx *x, const char *v)
 				return bad(x, K_HOST, v,
 				    "not an IP address in []");
 		} else if (!is_ip(item) && check_hostname(item) == -1)
-			return bad(x, K_HOST, v,
-			    "not a host name or IP address");
+			return host_hint(x, v, item);
 		if (c->nhosts == CONFIG_MAX_HOSTS)
 			return bad(x, K_HOST, v, "too many hosts");
 		if ((c->hosts[c->nhosts] = strdup(item)) == NULL)
@@ -780,6 +824,8 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return bad(x, k, v, "expected a syslog facility or no");
 	case K_FILE:
 		return set_path(x, k, v, &c->log_file);
+	case K_LOG_STDERR:
+		return set_bool(x, k, v, &c->log_stderr);
 	case K_DKIM_DOMAIN: case K_DKIM_SELECTOR: case K_DKIM_KEY_FILE:
 	case K_DKIM_HEADERS: case K_DKIM_CANON: case K_DKIM_SIGN:
 		return key_set_dkim(x, k, v);
@@ -877,23 +923,108 @@ alias_add(struct ctx *x, const char *name, const char *v)
 	return 0;
 }
 
-/* libinih handler: one "name = value" in the current section. */
+/*
+ * libinih handler.  The key and value are the reader's (x->key, x->value):
+ * what libinih passes is only the canonical "k=v" line it was handed.
+ * A build with INI_CALL_HANDLER_ON_NEW_SECTION calls it with name NULL at
+ * each section, which is ignored.
+ */
+#if defined(INI_HANDLER_LINENO) && INI_HANDLER_LINENO
+static int
+config_handler(void *user, const char *section, const char *name,
+    const char *value, int lineno)
+#else
 static int
 config_handler(void *user, const char *section, const char *name,
     const char *value)
+#endif
 {
 	struct ctx	*x = user;
+
+	(void)section;		/* x->section is ours, checked by the reader */
+	(void)value;
+#if defined(INI_HANDLER_LINENO) && INI_HANDLER_LINENO
+	(void)lineno;
+#endif
+	if (x->failed)
+		return 0;
+	if (name == NULL)
+		return 1;
+	if (!x->pending) {
+		ctx_fail(x, "internal error: libinih reported a line the "
+		    "reader did not hand it");
+		return 0;
+	}
+	x->pending = 0;
+	return config_keyval(x, x->key, x->value) == 0;
+}
+
+/* Edit distance of two short strings (at most 64 bytes are compared). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	row[66], i, j, la = strlen(a), lb = strlen(b), prev, cur;
+
+	if (la > 64)
+		la = 64;
+	if (lb > 64)
+		lb = 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			cur = row[j];
+			row[j] = tolower((unsigned char)a[i - 1]) ==
+			    tolower((unsigned char)b[j - 1]) ? prev :
+			    1 + (prev < row[j] ? (prev < row[j - 1] ? prev :
+			    row[j - 1]) : (row[j] < row[j - 1] ? row[j] :
+			    row[j - 1]));
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * "unknown key", with the nearest key of the section (a typo: at most a
+ * third of the name wrong) or the section the key belongs to.
+ */
+static int
+key_unknown(struct ctx *x, const char *name)
+{
+	size_t	k, d, best = K_COUNT, bestd = (size_t)-1;
+
+	for (k = 0; k < K_COUNT; k++)
+		if (strcmp(keys[k].name, name) == 0 &&
+		    (int)keys[k].sect != x->section)
+			return ctx_fail(x, "unknown key '%.64s' in [%s]; it "
+			    "belongs in [%s]", name, sect_names[x->section],
+			    sect_names[keys[k].sect]);
+	for (k = 0; k < K_COUNT; k++) {
+		if ((int)keys[k].sect != x->section)
+			continue;
+		d = distance(name, keys[k].name);
+		if (d < bestd) {
+			bestd = d;
+			best = k;
+		}
+	}
+	if (best != K_COUNT && bestd * 3 <= strlen(name) + 2)
+		return ctx_fail(x, "unknown key '%.64s' in [%s]; did you mean "
+		    "'%s'?", name, sect_names[x->section], keys[best].name);
+	return ctx_fail(x, "unknown key '%.64s' in [%s]", name,
+	    sect_names[x->section]);
+}
+
+/* One "key = value" in the current section. */
+static int
+config_keyval(struct ctx *x, const char *name, const char *value)
+{
 	struct buf	 v;
 	size_t		 k;
 	int		 rc;
-
-	(void)section;		/* x->section is ours, checked by the reader */
-	if (x->failed)
-		return 0;
-	if (value == NULL) {
-		ctx_fail(x, "expected 'key = value'");
-		return 0;
-	}
 
 	buf_init(&v, BUF_LIMIT_CONFIG);
 	if (expand(x, value, &v) == -1)
@@ -905,7 +1036,7 @@ config_handler(void *user, const char *section, const char *name,
 	if (x->section == SECT_ALIASES) {
 		rc = alias_add(x, name, buf_str(&v));
 		buf_free(&v);
-		return rc == 0;
+		return rc;
 	}
 
 	for (k = 0; k < K_COUNT; k++)
@@ -913,8 +1044,7 @@ config_handler(void *user, const char *section, const char *name,
 		    strcmp(keys[k].name, name) == 0)
 			break;
 	if (k == K_COUNT) {
-		ctx_fail(x, "unknown key '%.64s' in [%s]", name,
-		    sect_names[x->section]);
+		key_unknown(x, name);
 		goto fail;
 	}
 	if (x->key_line[k] != 0) {
@@ -927,16 +1057,38 @@ config_handler(void *user, const char *section, const char *name,
 	rc = buf_str(&v)[0] == '\0' ? 0 : key_set(x, (enum key)k,
 	    buf_str(&v));
 	buf_free(&v);
-	return rc == 0;
+	return rc;
 fail:
 	buf_free(&v);
-	return 0;
+	return -1;
+}
+
+/*
+ * Keep "key = value" of a checked line (eq: offset of the '=', klen: the
+ * key's length without trailing blanks) as x->key and x->value, the value
+ * without blanks at either end.  Both fit: n <= CONFIG_LINE_MAX.
+ */
+static void
+line_keyval(struct ctx *x, const char *p, size_t n, size_t eq, size_t klen)
+{
+	size_t	i, end;
+
+	memcpy(x->key, p, klen);
+	x->key[klen] = '\0';
+	for (i = eq + 1; i < n && is_blank(p[i]); i++)
+		;
+	for (end = n; end > i && is_blank(p[end - 1]); end--)
+		;
+	memcpy(x->value, p + i, end - i);
+	x->value[end - i] = '\0';
+	x->pending = 1;
 }
 
 /*
  * Check one physical line before libinih sees it.  Returns -1 on error,
- * 0 when libinih should see a blank line (blank or comment), 1 when it
- * should see the line itself.
+ * 0 when libinih should see a blank line (blank or comment), 1 for a
+ * section header (x->section set), 2 for "key = value" (x->key and
+ * x->value set).
  */
 static int
 line_check(struct ctx *x, const char *p, size_t n)
@@ -983,13 +1135,14 @@ line_check(struct ctx *x, const char *p, size_t n)
 		return ctx_fail(x, "expected 'key = value'");
 	if (memchr(p, ':', (size_t)(eq - p)) != NULL)
 		return ctx_fail(x, "':' in key name");
-	for (i = 0; p + i < eq && is_blank(p[i]); i++)
+	for (len = (size_t)(eq - p); len > 0 && is_blank(p[len - 1]); len--)
 		;
-	if (p + i == eq)
+	if (len == 0)
 		return ctx_fail(x, "missing key name");
 	if (x->section == SECT_NONE)
 		return ctx_fail(x, "key outside of a [section]");
-	return 1;
+	line_keyval(x, p, n, (size_t)(eq - p), len);
+	return 2;
 }
 
 /* libinih reader: hand over one checked line, or NULL at EOF or error. */
@@ -997,8 +1150,8 @@ static char *
 config_reader(char *str, int num, void *stream)
 {
 	struct ctx	*x = stream;
-	const char	*p, *nl;
-	size_t		 n;
+	const char	*p, *nl, *canon;
+	size_t		 n, need;
 	int		 kind;
 
 	if (x->failed || x->pos >= x->len)
@@ -1014,47 +1167,40 @@ config_reader(char *str, int num, void *stream)
 	}
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
-	if (n > CONFIG_LINE_MAX || num < 0 || (size_t)num < n + 2) {
+	if (n > CONFIG_LINE_MAX) {
 		ctx_fail(x, "line too long (more than %d characters)",
 		    CONFIG_LINE_MAX);
 		return NULL;
 	}
 	if ((kind = line_check(x, p, n)) == -1)
 		return NULL;
-	if (kind == 0)
-		n = 0;
-	memcpy(str, p, n);
-	str[n] = '\n';
-	str[n + 1] = '\0';
+	/* The canonical line: what every inih build reads the same way. */
+	if (kind == 1)
+		canon = sect_names[x->section];
+	else if (kind == 2)
+		canon = "k=v";
+	else
+		canon = "";
+	need = strlen(canon) + (kind == 1 ? 2 : 0) + 2;
+	if (num < 0 || (size_t)num < need) {
+		ctx_fail(x, "internal error: libinih line buffer of %d bytes",
+		    num);
+		return NULL;
+	}
+	if (kind == 1)
+		snprintf(str, (size_t)num, "[%s]\n", canon);
+	else
+		snprintf(str, (size_t)num, "%s\n", canon);
 	return str;
 }
 
-/* Run libinih over x->data with safe settings, restoring them after. */
+/* Run libinih over x->data through config_reader(), whatever its build. */
 static int
 config_parse(struct ctx *x)
 {
-	bool	 o_inline = ini_allow_inline_comments;
-	bool	 o_multi = ini_allow_multiline;
-	bool	 o_stop = ini_stop_on_first_error;
-	bool	 o_bom = ini_allow_bom;
-	bool	 o_noval = ini_allow_no_value;
-	int	 o_max = ini_max_line;
 	int	 rc;
 
-	ini_allow_inline_comments = false;
-	ini_allow_multiline = false;
-	ini_stop_on_first_error = true;
-	ini_allow_bom = false;
-	ini_allow_no_value = false;
-	ini_max_line = CONFIG_LINE_MAX + 3;
 	rc = ini_parse_stream(config_reader, x, config_handler, x);
-	ini_allow_inline_comments = o_inline;
-	ini_allow_multiline = o_multi;
-	ini_stop_on_first_error = o_stop;
-	ini_allow_bom = o_bom;
-	ini_allow_no_value = o_noval;
-	ini_max_line = o_max;
-
 	if (x->failed)
 		return -1;
 	if (rc != 0) {
@@ -1414,8 +1560,14 @@ secret_file(const char *path, int privileged, struct err *e)
 
 	if ((fd = open_checked(path, path, e)) == -1)
 		return NULL;
+	/*
+	 * Others may read it only when not privileged: containers mount
+	 * secrets root-owned 0444 or 0644, and an unprivileged run reads
+	 * with the caller's own rights anyway.  A privileged run guards the
+	 * group's secret, so it must not be readable by others.
+	 */
 	if (check_file(fd, path, privileged, &st, e) == -1 ||
-	    check_secret_mode(&st, path, e) == -1) {
+	    (privileged && check_secret_mode(&st, path, e) == -1)) {
 		close(fd);
 		return NULL;
 	}
@@ -1597,4 +1749,92 @@ config_secret(const struct config *c, int privileged, struct err *e)
 	err_set(e, ERR_CONFIG, "%s: no password, password_file or "
 	    "password_command is set", c->path != NULL ? c->path : "config");
 	return NULL;
+}
+
+/*
+ * The first line of a mailname file into out (len bytes), blanks at its
+ * end removed; "" when the file is missing, not a regular file, or the
+ * line does not fit.
+ */
+static void
+mailname_read(const char *path, char *out, size_t len)
+{
+	struct stat	 st;
+	struct buf	 b;
+	const char	*p;
+	size_t		 n;
+	int		 fd;
+
+	out[0] = '\0';
+	if (path == NULL || (fd = open(path, O_RDONLY | O_CLOEXEC |
+	    O_NONBLOCK)) == -1)
+		return;
+	buf_init(&b, 1024);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (read_all(fd, &b, 1) == 0 || errno == E2BIG)) {
+		p = buf_str(&b);
+		n = strcspn(p, "\r\n");
+		while (n > 0 && is_blank(p[n - 1]))
+			n--;
+		if (n > 0 && n < len) {
+			memcpy(out, p, n);
+			out[n] = '\0';
+		}
+	}
+	buf_free(&b);
+	close(fd);
+}
+
+/*
+ * This host's name into out when it has a dot: gethostname(), else the
+ * canonical name the resolver gives for it.  "" otherwise.
+ */
+static void
+dotted_hostname(char *out, size_t len)
+{
+	struct addrinfo	 hints, *res = NULL;
+	char		 host[256];
+
+	out[0] = '\0';
+	if (gethostname(host, sizeof(host)) == -1)
+		return;
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(host, '.') != NULL && check_hostname(host) == 0) {
+		snprintf(out, len, "%s", host);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0 || res == NULL)
+		return;
+	if (res->ai_canonname != NULL && strchr(res->ai_canonname, '.') !=
+	    NULL && strlen(res->ai_canonname) < len &&
+	    check_hostname(res->ai_canonname) == 0)
+		snprintf(out, len, "%s", res->ai_canonname);
+	freeaddrinfo(res);
+}
+
+/*
+ * [sender] domain when the file does not set it (SPEC 0.2): the first line
+ * of mailname (Debian's /etc/mailname), when it is a valid host name, else
+ * this host's name when it has a dot (gethostname, then its canonical name
+ * from the resolver, which reads /etc/hosts first).  Leaves c->domain NULL
+ * when neither gives a dotted name.  Returns 0, or -1 when out of memory.
+ */
+int
+config_default_domain(struct config *c, const char *mailname, struct err *e)
+{
+	char	name[256];
+
+	if (c->domain != NULL)
+		return 0;
+	mailname_read(mailname, name, sizeof(name));
+	if (name[0] == '\0' || check_hostname(name) == -1)
+		dotted_hostname(name, sizeof(name));
+	if (name[0] == '\0')
+		return 0;
+	if ((c->domain = strdup(name)) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	return 0;
 }

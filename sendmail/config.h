@@ -23,6 +23,7 @@
 #include "err.h"
 
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/postern.ini"
+#define CONFIG_MAILNAME_PATH	"/etc/mailname"
 #define CONFIG_MAX_HOSTS	8
 #define CONFIG_LINE_MAX		255	/* characters per line, without EOL */
 #define CONFIG_FILE_MAX		65536	/* bytes in the whole file */
@@ -109,6 +110,7 @@ struct config {
 	/* [log] */
 	int			 syslog_facility; /* LOG_MAIL etc., -1 for "no" */
 	char			*log_file;	/* NULL: no log file */
+	int			 log_stderr;	/* each log line also on stderr */
 
 	/* [dkim]: signing is on when domain, selector and key_file are set */
 	char			*dkim_domain;	/* d= */
@@ -146,8 +148,9 @@ int	config_load_fd(struct config *c, int fd, const char *name,
 
 /*
  * Fetch the secret for AUTH: password, the first line of password_file
- * (opened with O_NOFOLLOW; a regular file not accessible by others, and
- * owned by root when privileged) or the first line of password_command's
+ * (opened with O_NOFOLLOW; a regular file; when privileged owned by root,
+ * not writable by group and not accessible by others -- an unprivileged
+ * run accepts a 0444/0644 container secret) or the first line of password_command's
  * standard output (run with /bin/sh -c, stdin /dev/null, at most
  * BUF_LIMIT_CONFIG bytes within c->timeout seconds, exit status 0; refused
  * when privileged).  The line ending is stripped; an empty secret is an
@@ -156,6 +159,15 @@ int	config_load_fd(struct config *c, int fd, const char *name,
  * runs commands.
  */
 char	*config_secret(const struct config *c, int privileged, struct err *e);
+
+/*
+ * When [sender] domain is not set: the first line of mailname (NULL: none;
+ * main.c passes /etc/mailname) if it is a valid host name, else this
+ * host's name or its canonical name from the resolver when it has a dot;
+ * otherwise domain stays NULL.  Returns 0, or -1 (ERR_SOFTWARE).
+ */
+int	config_default_domain(struct config *c, const char *mailname,
+	    struct err *e);
 
 /*
  * Open a file that holds a secret (a DKIM key): O_NOFOLLOW, a regular

@@ -197,6 +197,10 @@ qd_deliver(void *arg, struct envelope *env, int fd, off_t size,
 static int
 qd_more(void *arg)
 {
+	const struct deliver	*d = arg;
+
+	if (d->p.stop != NULL && *d->p.stop != 0)
+		return 0;	/* told to stop: send nothing new */
 	return deliver_reachable(arg);
 }
 

@@ -23,6 +23,8 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
+
 #include "envelope.h"
 #include "err.h"
 #include "queue.h"
@@ -40,6 +42,9 @@ struct deliver_params {
 	void		*open_arg;
 	const char	*auth_user;	/* for the log line; NULL: none */
 	long long	 start_ms;	/* clock_now_ms() at process start */
+	/* NULL, or a flag that once non-zero makes the queue runner's
+	   more() say no: nothing new is sent (a -qINTERVAL told to stop) */
+	volatile sig_atomic_t *stop;
 };
 
 struct deliver;

@@ -21,11 +21,17 @@
 
 static int	log_fd = -1;
 static int	use_syslog;
+static int	use_stderr;	/* [log] stderr = yes */
+static int	opened;		/* log_open() ran: the config decides */
 static int	tracing;
+static int	saved_argc;
+static char	**saved_argv;
 
 void
 log_open(const struct config *c)
 {
+	opened = 1;
+	use_stderr = c->log_stderr;
 	if (c->syslog_facility >= 0) {
 		openlog("postern", LOG_PID | LOG_NDELAY, c->syslog_facility);
 		use_syslog = 1;
@@ -65,6 +71,13 @@ log_emit(int prio, const char *fmt, va_list ap)
 	text_scrub(line, sizeof(line), line, sizeof(line), '?');
 	if (use_syslog)
 		syslog(prio, "%s", line);
+	if (use_stderr) {
+		m = snprintf(out, sizeof(out), "postern[%ld]: %s\n",
+		    (long)getpid(), line);
+		if (m > 0)
+			(void)!write(STDERR_FILENO, out, (size_t)m < sizeof(out)
+			    ? (size_t)m : sizeof(out) - 1);
+	}
 	if (log_fd != -1) {
 		now = time(NULL);
 		localtime_r(&now, &tm);
@@ -75,6 +88,13 @@ log_emit(int prio, const char *fmt, va_list ap)
 			(void)!write(log_fd, out, (size_t)m < sizeof(out) ?
 			    (size_t)m : sizeof(out) - 1);
 	}
+}
+
+static void
+log_fmt_file(int status, const char *reason, const char *args)
+{
+	log_warn("refused (exit %d): %s; uid=%ld argv: %s", status, reason,
+	    (long)getuid(), args);
 }
 
 void
@@ -95,6 +115,76 @@ log_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(LOG_WARNING, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_set_argv(int argc, char **argv)
+{
+	saved_argc = argc;
+	saved_argv = argv;
+}
+
+/*
+ * argv as one bounded line: each argument at most 64 bytes, control
+ * characters as '?', at most 12 arguments then "...".
+ */
+static void
+argv_summary(char *out, size_t len)
+{
+	size_t	o = 0, j;
+	int	i;
+
+	out[0] = '\0';
+	for (i = 0; i < saved_argc && saved_argv != NULL &&
+	    saved_argv[i] != NULL && o + 5 < len; i++) {
+		if (i == 12) {
+			snprintf(out + o, len - o, " ...");
+			return;
+		}
+		if (i > 0)
+			out[o++] = ' ';
+		for (j = 0; saved_argv[i][j] != '\0' && j < 64 && o + 4 < len;
+		    j++)
+			out[o++] = (unsigned char)saved_argv[i][j] < 0x20 ||
+			    saved_argv[i][j] == 0x7f ? '?' : saved_argv[i][j];
+		if (saved_argv[i][j] != '\0' && o + 4 < len) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+		}
+		out[o] = '\0';
+	}
+}
+
+void
+log_refusal(int status, const char *reason)
+{
+	char	args[1024];
+	int	own = 0;
+
+	/* Before the config is read (or when it is broken): mail facility. */
+	if (!opened) {
+		openlog("postern", LOG_PID, LOG_MAIL);
+		use_syslog = own = 1;
+	}
+	if (!use_syslog && log_fd == -1)
+		return;
+	argv_summary(args, sizeof(args));
+	if (use_syslog)
+		syslog(LOG_ERR, "refused (exit %d): %s; uid=%ld argv: %s",
+		    status, reason, (long)getuid(), args);
+	if (log_fd != -1) {
+		/* The file only: stderr has the line already. */
+		int	save = use_syslog, save_err = use_stderr;
+
+		use_syslog = use_stderr = 0;
+		log_fmt_file(status, reason, args);
+		use_syslog = save;
+		use_stderr = save_err;
+	}
+	if (own) {
+		closelog();
+		use_syslog = 0;
+	}
 }
 
 void

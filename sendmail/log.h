@@ -16,6 +16,18 @@ void	log_close(void);
 /* One line for one message (see SPEC "Logging"). */
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * [log] stderr = yes: every log_info/log_warn line is also written to
+ * stderr ("postern[PID]: line"), for containers (docker logs).
+ *
+ * log_refusal: a refused submission (exit 64, 65, 77, 78) also goes to
+ * syslog (LOG_MAIL before the config is read, else the configured
+ * facility; not with syslog = no) and the log file, with the caller's
+ * uid and argv as given to log_set_argv(), since cron, sudo and mdadm
+ * ignore the exit status.  The reason is the stderr line's text.
+ */
+void	log_set_argv(int argc, char **argv);
+void	log_refusal(int status, const char *reason);
 /* -v: dir '>' for what we send, '<' for what we read. */
 void	log_set_trace(int on);
 int	log_tracing(void);

@@ -8,9 +8,13 @@
  * mapped to sysexits here and nowhere else; a failure nobody planned for
  * maps to 75 (EX_TEMPFAIL).
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@
 #include "params.h"
 #include "proc.h"
 #include "queue.h"
+#include "queue_list.h"
 #include "serve.h"
 #include "submit.h"
 #include "verify.h"
@@ -60,6 +65,10 @@ struct run {
 	struct submit_params	 p;
 };
 
+/* -qINTERVAL's stop request (see stop_handlers()). */
+static volatile sig_atomic_t	stop_signal;
+static int			stop_pipe[2] = { -1, -1 };
+
 static int
 exit_code(enum err_class cls)
 {
@@ -79,17 +88,30 @@ exit_code(enum err_class cls)
 	return EX_TEMPFAIL;
 }
 
+/* Refusals also go to syslog: cron, sudo, mdadm ignore the status. */
+static void
+refused(int code, const char *why)
+{
+	if (code == EX_USAGE || code == EX_DATAERR || code == EX_NOPERM ||
+	    code == EX_CONFIG)
+		log_refusal(code, why);
+}
+
 static void __attribute__((noreturn))
 die(const struct err *e)
 {
+	int	code = exit_code(e->cls);
+
 	fprintf(stderr, "postern: %s\n", e->msg);
-	exit(exit_code(e->cls));
+	refused(code, e->msg);
+	exit(code);
 }
 
 static void __attribute__((noreturn))
 die_usage(const char *why)
 {
 	fprintf(stderr, "postern: %s\n", why);
+	refused(EX_USAGE, why);
 	exit(EX_USAGE);
 }
 
@@ -106,7 +128,10 @@ load_config(struct run *r, struct err *e)
 	if (path == NULL)
 		path = CONFIG_DEFAULT_PATH;
 	config_defaults(&r->cfg);
-	return config_load(&r->cfg, path, r->proc.privileged, e);
+	if (config_load(&r->cfg, path, r->proc.privileged, e) == -1)
+		return -1;
+	/* [sender] domain unset: /etc/mailname, else a dotted FQDN. */
+	return config_default_domain(&r->cfg, CONFIG_MAILNAME_PATH, e);
 }
 
 /* Every mode's parameters, from the configuration and the caller. */
@@ -175,6 +200,8 @@ mode_submit(struct run *r)
 	if (line[0] != '\0')
 		fprintf(stderr, "postern: %s\n", line);
 	submit_free(s);
+	if (line[0] != '\0')
+		refused(exit_code(e.cls), line);
 	return exit_code(e.cls);
 }
 
@@ -223,10 +250,93 @@ mode_list(struct run *r)
 	struct err	 e;
 
 	if (submit_open_queue(&r->p, &q, 0, &e) == -1 ||
-	    queue_list(q, stdout, time(NULL), &e) == -1)
+	    queue_list(q, stdout, r->opts.json ? QUEUE_LIST_JSON :
+	    QUEUE_LIST_MAILQ, &e) == -1)
 		die(&e);
 	queue_close(q);
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+}
+
+/*
+ * --delete ID...|ALL.  A set-gid run could remove anybody's mail, so there
+ * only root and the queue directory's owner may delete; without set-gid
+ * the file system decides.
+ */
+static int
+mode_delete(struct run *r)
+{
+	struct queue	*q;
+	struct stat	 sb;
+	struct err	 e;
+	size_t		 removed;
+	int		 rc;
+
+	if (submit_open_queue(&r->p, &q, 0, &e) == -1)
+		die(&e);
+	if (r->proc.privileged && getuid() != 0 &&
+	    (stat(queue_dir(q), &sb) == -1 || sb.st_uid != getuid())) {
+		err_set(&e, ERR_NOPERM, "--delete: only root or the owner of "
+		    "%s may delete queue entries", queue_dir(q));
+		die(&e);
+	}
+	rc = queue_delete_ids(q, r->opts.rcpts, r->opts.nrcpts,
+	    QUEUE_DELETE_WAIT_MS, stderr, &removed, &e);
+	if (removed > 0)
+		log_info("queue: --delete removed %zu entr%s (uid %ld)",
+		    removed, removed == 1 ? "y" : "ies", (long)getuid());
+	queue_close(q);
+	return rc == 0 ? EX_OK : exit_code(e.cls);
+}
+
+/*
+ * -qINTERVAL stops on SIGTERM or SIGINT (docker/podman stop, Ctrl-C; as
+ * PID 1 a process without a handler would ignore them): the message being
+ * sent finishes (the deliverer's more() then says no, so the run only
+ * scans for expiries and sends nothing new), every other entry stays as
+ * it is, and the process exits 0.  The handler writes to a pipe that the
+ * sleep between runs polls, so a signal can never be missed between a
+ * check and the sleep.
+ */
+static void
+on_stop(int sig)
+{
+	int	save = errno;
+
+	stop_signal = sig;
+	if (stop_pipe[1] != -1)
+		(void)!write(stop_pipe[1], "", 1);
+	errno = save;
+}
+
+static void
+stop_handlers(void)
+{
+	struct sigaction	sa;
+	struct err		e;
+
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		err_set(&e, ERR_SOFTWARE, "pipe: %s", strerror(errno));
+		die(&e);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: a sleep ends at once */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* Sleep seconds, or less when told to stop; returns 1 when told to stop. */
+static int
+stop_wait(long seconds)
+{
+	struct pollfd	pfd = { stop_pipe[0], POLLIN, 0 };
+	long long	deadline = clock_now_ms() + (long long)seconds * 1000;
+	long long	left;
+
+	while (stop_signal == 0 && (left = deadline - clock_now_ms()) > 0)
+		(void)poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+	return stop_signal != 0;
 }
 
 /*
@@ -238,13 +348,32 @@ static int
 mode_queue(struct run *r)
 {
 	struct queue_stats	 st;
+	struct queue_select	 sel;
 	struct queue		*q;
 	struct err		 e;
+	char			 summary[300];
+	long long		 t0;
+	size_t			 i;
 	long			 interval = r->opts.queue_interval;
 
+	/* -qI, -qR, -qS choose the entries of the run. */
+	memset(&sel, 0, sizeof(sel));
+	for (i = 0; i < r->opts.nqselect; i++) {
+		sel.v[i].kind = r->opts.qselect[i].kind;
+		sel.v[i].substr = r->opts.qselect[i].substr;
+	}
+	if ((sel.n = r->opts.nqselect) > 0) {
+		r->p.qp.select = queue_select_match;
+		r->p.qp.select_arg = &sel;
+	}
 	if (submit_open_queue(&r->p, &q, 1, &e) == -1)
 		die(&e);
+	if (interval > 0) {
+		stop_handlers();
+		r->p.dp.stop = &stop_signal;
+	}
 	for (;;) {
+		t0 = clock_now_ms();
 		/* Each run opens its own session. */
 		if (submit_run_queue(&r->p, q, NULL, interval == 0, 0, &st,
 		    &e) == -1) {
@@ -252,15 +381,23 @@ mode_queue(struct run *r)
 				die(&e);
 			fprintf(stderr, "postern: queue run: %s\n", e.msg);
 		}
+		/* One line per run; a periodic run logs only when it worked. */
+		queue_run_summary(&st, clock_now_ms() - t0, summary,
+		    sizeof(summary));
+		if (interval == 0 || st.due > 0 || st.expired > 0 ||
+		    st.malformed > 0)
+			log_info("%s", summary);
 		if (r->opts.verbose)
 			fprintf(stderr, "postern: queue run: %zu entries, %zu "
 			    "sent, %zu deferred, %zu failed (%zu expired), "
 			    "%zu locked\n", st.entries, st.sent, st.deferred,
 			    st.failed, st.expired, st.locked);
-		if (interval == 0)
+		if (interval == 0 || stop_wait(interval))
 			break;
-		sleep((unsigned)interval);
 	}
+	if (stop_signal != 0)
+		log_info("queue runner stopped by signal %d; every entry "
+		    "left in the queue", (int)stop_signal);
 	queue_close(q);
 	return EX_OK;
 }
@@ -305,6 +442,7 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.start_ms = clock_now_ms();
+	log_set_argv(argc, argv);
 	if (proc_secure_start(&r.proc, &e) == -1)
 		die(&e);
 	if (cli_parse(&r.opts, argc, argv, &e) == -1)
@@ -313,6 +451,10 @@ main(int argc, char **argv)
 	case MODE_VERSION:
 		printf("postern %s\n", POSTERN_VERSION);
 		return EX_OK;
+	case MODE_HELP:
+		fputs(cli_usage(), stdout);
+		return fflush(stdout) == 0 && !ferror(stdout) ? EX_OK :
+		    EX_IOERR;
 	case MODE_NEWALIASES:
 		/* Aliases are read at each submission: nothing to rebuild. */
 		return EX_OK;
@@ -322,7 +464,7 @@ main(int argc, char **argv)
 		break;
 	}
 	if (r.opts.mode != MODE_SUBMIT && r.opts.mode != MODE_VERIFY &&
-	    r.opts.nrcpts > 0)
+	    r.opts.mode != MODE_DELETE && r.opts.nrcpts > 0)
 		die_usage("recipients are only allowed when submitting or "
 		    "verifying (-bm, -bv)");
 	proc_identify(&r.proc);
@@ -342,6 +484,8 @@ main(int argc, char **argv)
 		return mode_list(&r);
 	case MODE_QUEUE_RUN:
 		return mode_queue(&r);
+	case MODE_DELETE:
+		return mode_delete(&r);
 	default:
 		break;
 	}

@@ -35,6 +35,16 @@ proc_secure_start(struct proc *p, struct err *e)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);	/* EFBIG instead of death */
 	umask(077);
+	/*
+	 * Privileged means set-id: the caller's real ids differ from the
+	 * effective ones, so the process holds a right (group postern: the
+	 * config and its secret) the caller does not have, and everything
+	 * the caller controls (environment, -C files, commands, files others
+	 * can read) is distrusted.  Root running the setgid binary counts
+	 * too.  Without the setgid bit (the container image, a user's own
+	 * install, the systemd unit whose real group is postern) postern is
+	 * not privileged, so ${VAR} and 0444/0644 secrets work.
+	 */
 	p->privileged = getuid() != geteuid() || getgid() != getegid();
 	if (getenv("POSTERN_CONFIG") != NULL &&
 	    (p->env_config = strdup(getenv("POSTERN_CONFIG"))) == NULL)

@@ -1,6 +1,7 @@
 /*
  * queue.c -- the queue runner: backoff, expiry, each attempt recorded and
- * settled; mailq.  Storage and the commit protocol are in queue_store.c,
+ * settled; the scan and removal that mailq and --delete use
+ * (queue_list.c).  Storage and the commit protocol are in queue_store.c,
  * the control-file format in queue_ctl.c, DSNs in queue_dsn.c.
  *
  * RUN UPDATE AND REMOVAL
@@ -55,6 +56,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "clock.h"
 #include "envelope.h"
 #include "err.h"
 #include "io.h"
@@ -452,6 +454,10 @@ process_locked(struct queue *q, const char *id, int datafd,
 		move_aside(q, id, &pe, d, st);
 		return 0;
 	}
+	if (p->select != NULL && !p->select(p->select_arg, &qe)) {
+		queue_entry_free(&qe);
+		return 0;	/* not chosen by -qI, -qR, -qS */
+	}
 	past = now >= qe.created + (time_t)p->lifetime;
 	if ((expire_only && !past) ||
 	    (!force && qe.next_attempt > now && !past)) {
@@ -747,156 +753,153 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* mailq                                                               */
+/* Scanning, for mailq and the queue tools (queue_list.c)              */
 
+const char *
+queue_dir(const struct queue *q)
+{
+	return q->dir;
+}
+
+/* Size of dirfd/ID.data and mtime of dirfd/name, for an entry without a
+ * control file that parses; 0 when missing. */
 static void
-put_safe(FILE *out, const char *s)
+item_stat(int dirfd, const char *name, const char *id, struct queue_item *it)
 {
-	for (; s != NULL && *s != '\0'; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+	struct stat	sb;
+	char		data[QUEUE_ID_SIZE + 8];
+
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		it->mtime = sb.st_mtime;
+	ename(data, sizeof(data), id, ".data");
+	if (fstatat(dirfd, data, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(sb.st_mode))
+		it->size = sb.st_size;
 }
 
-static void
-fmt_age(long long secs, char *out, size_t outlen)
+int
+queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
+    void *arg, struct err *e)
 {
-	if (secs < 0)
-		secs = 0;
-	if (secs < 120)
-		snprintf(out, outlen, "%llds", secs);
-	else if (secs < 2 * 3600)
-		snprintf(out, outlen, "%lldm", secs / 60);
-	else if (secs < 2 * 86400)
-		snprintf(out, outlen, "%lldh", secs / 3600);
-	else
-		snprintf(out, outlen, "%lldd", secs / 86400);
-}
+	struct names		 l;
+	struct queue_entry	 qe;
+	struct queue_item	 it;
+	struct err		 pe;
+	char			 id[QUEUE_ID_SIZE];
+	size_t			 i;
+	int			 dirfd, rc = 0, r;
 
-static const char *
-state_name(enum rcpt_state s)
-{
-	switch (s) {
-	case RCPT_PENDING:	return "pending";
-	case RCPT_SENT:		return "sent";
-	case RCPT_DEFERRED:	return "deferred";
-	case RCPT_FAILED:	return "failed";
-	}
-	return "?";
-}
-
-static void
-list_entry(FILE *out, const struct queue_entry *qe, time_t now, int queued)
-{
-	char	age[32], next[32];
-	size_t	i;
-
-	fmt_age((long long)(now - qe->created), age, sizeof(age));
-	fprintf(out, "%s %9lld %5s  <", qe->id, (long long)qe->size, age);
-	put_safe(out, qe->env.sender);
-	fprintf(out, ">\n");
-	if (queued) {
-		if (qe->next_attempt <= now)
-			snprintf(next, sizeof(next), "now");
-		else {
-			fmt_age((long long)(qe->next_attempt - now), next,
-			    sizeof(next));
-		}
-		fprintf(out, "    attempts: %u, next attempt: %s%s\n",
-		    qe->attempts, qe->next_attempt <= now ? "" : "in ",
-		    next);
-	}
-	if (qe->last_error != NULL) {
-		fprintf(out, "    last error: ");
-		put_safe(out, qe->last_error);
-		fputc('\n', out);
-	}
-	for (i = 0; i < qe->env.nrcpts; i++) {
-		const struct rcpt *r = &qe->env.rcpts[i];
-
-		fprintf(out, "    <");
-		put_safe(out, r->addr);
-		fprintf(out, "> %s", state_name(r->state));
-		if (r->reply != NULL && r->state != RCPT_SENT) {
-			fprintf(out, ": ");
-			put_safe(out, r->reply);
-		}
-		fputc('\n', out);
-	}
-}
-
-static int
-list_section(FILE *out, int dirfd, time_t now, int queued,
-    const char *heading, size_t *count, off_t *bytes, struct err *e)
-{
-	struct names		l;
-	struct queue_entry	qe;
-	struct err		pe;
-	char			id[QUEUE_ID_SIZE];
-	size_t			i;
-	int			rc;
-
-	*count = 0;
-	*bytes = 0;
+	dirfd = area == QUEUE_AREA_FAILED ? q->failfd : q->qfd;
 	if (list_dir(dirfd, &l, e) == -1)
 		return -1;
-	for (i = 0; i < l.n; i++) {
-		if (heading != NULL && (name_has(l.v[i], ".bad", id) ||
-		    name_has(l.v[i], ".ctl", id))) {
-			fprintf(out, "%s", heading);
-			heading = NULL;
-		}
+	for (i = 0; i < l.n && rc == 0; i++) {
+		memset(&it, 0, sizeof(it));
+		it.area = area;
+		it.id = id;
+		it.name = l.v[i];
 		if (name_has(l.v[i], ".bad", id)) {
-			(*count)++;
-			fprintf(out, "%s  malformed control file, kept as "
-			    "%s\n", id, l.v[i]);
+			it.bad = 1;
+			it.problem = "malformed control file";
+			item_stat(dirfd, l.v[i], id, &it);
+			rc = fn(arg, &it);
 			continue;
 		}
 		if (!name_has(l.v[i], ".ctl", id))
 			continue;
 		err_clear(&pe);
-		if ((rc = read_ctl(dirfd, l.v[i], &qe, &pe)) == 1)
+		if ((r = read_ctl(dirfd, l.v[i], &qe, &pe)) == 1)
 			continue;	/* delivered meanwhile */
-		(*count)++;
-		if (rc == -1) {
-			fprintf(out, "%s  unreadable: ", id);
-			put_safe(out, pe.msg);
-			fputc('\n', out);
-			continue;
+		if (r == -1) {
+			it.problem = pe.msg;
+			item_stat(dirfd, l.v[i], id, &it);
+		} else {
+			it.qe = &qe;
+			it.size = qe.size;
+			it.mtime = qe.created;
 		}
-		*bytes += qe.size;
-		list_entry(out, &qe, now, queued);
-		queue_entry_free(&qe);
+		rc = fn(arg, &it);
+		if (r == 0)
+			queue_entry_free(&qe);
 	}
 	names_free(&l);
+	if (rc != 0)
+		return err_set(e, ERR_IO, "queue: listing stopped");
 	return 0;
 }
 
-int
-queue_list(struct queue *q, FILE *out, time_t now, struct err *e)
+/* flock(LOCK_EX) on fd, retrying every 50 ms until wait_ms have passed. */
+static int
+lock_wait(int fd, long wait_ms)
 {
-	char	heading[PATH_MAX + 64];
-	size_t	n, nf;
-	off_t	bytes, fbytes;
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	long long	 deadline = clock_now_ms() + wait_ms;
 
-	if (now == 0)
-		now = time(NULL);
-	if (list_section(out, q->qfd, now, 1, NULL, &n, &bytes, e) == -1)
-		return -1;
-	if (n == 0)
-		fprintf(out, "Mail queue is empty\n");
-	else
-		fprintf(out, "-- %zu message%s, %lld octets in the queue\n",
-		    n, n == 1 ? "" : "s", (long long)bytes);
-	if (q->failfd != -1) {
-		snprintf(heading, sizeof(heading), "\nFailed permanently, "
-		    "kept in %s/failed (not retried):\n", q->dir);
-		if (list_section(out, q->failfd, now, 0, heading, &nf,
-		    &fbytes, e) == -1)
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
 			return -1;
-		if (nf > 0)
-			fprintf(out, "-- %zu failed message%s\n", nf,
-			    nf == 1 ? "" : "s");
+		if (clock_now_ms() >= deadline)
+			return -1;
+		nanosleep(&ts, NULL);
 	}
-	if (ferror(out))
-		return err_set(e, ERR_IO, "mailq: write error");
 	return 0;
+}
+
+static int
+unlink_found(int dirfd, const char *id, const char *suffix, int *found,
+    struct err *e)
+{
+	char	name[QUEUE_ID_SIZE + 8];
+
+	if (dirfd == -1)
+		return 0;
+	ename(name, sizeof(name), id, suffix);
+	if (unlinkat(dirfd, name, 0) == 0) {
+		*found = 1;
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	return err_set(e, ERR_IO, "%s: unlink %s: %s", id, name,
+	    strerror(errno));
+}
+
+int
+queue_delete(struct queue *q, const char *id, long wait_ms, struct err *e)
+{
+	char	name[QUEUE_ID_SIZE + 8];
+	int	fd = -1, found = 0, ffound = 0, rc = 0;
+
+	if (strlen(id) != QUEUE_ID_LEN || !queue_id_valid(id))
+		return 1;
+	ename(name, sizeof(name), id, ".data");
+	if (q->qfd != -1 && (fd = openat(q->qfd, name, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC)) == -1 && errno != ENOENT)
+		return err_set(e, ERR_IO, "%s: open q/%s: %s", id, name,
+		    strerror(errno));
+	if (fd != -1 && lock_wait(fd, wait_ms) == -1) {
+		close(fd);
+		return err_set(e, ERR_TEMP, "%s: another postern process is "
+		    "delivering it (still locked after %ld s); try again",
+		    id, wait_ms / 1000);
+	}
+	/* The control file first: without it the entry does not exist. */
+	if (unlink_found(q->qfd, id, ".ctl", &found, e) == -1 ||
+	    unlink_found(q->qfd, id, ".data", &found, e) == -1)
+		rc = -1;
+	if (rc == 0 && found && fsync_dir(q->qfd) == -1)
+		rc = err_set(e, ERR_IO, "%s: fsync q/: %s", id,
+		    strerror(errno));
+	/* failed/ too, still under the lock (fail_record() writes there). */
+	if (rc == 0 && (unlink_found(q->failfd, id, ".ctl", &ffound, e) == -1 ||
+	    unlink_found(q->failfd, id, ".bad", &ffound, e) == -1 ||
+	    unlink_found(q->failfd, id, ".data", &ffound, e) == -1))
+		rc = -1;
+	if (rc == 0 && ffound && fsync_dir(q->failfd) == -1)
+		rc = err_set(e, ERR_IO, "%s: fsync failed/: %s", id,
+		    strerror(errno));
+	if (fd != -1)
+		close(fd);
+	if (rc == -1)
+		return -1;
+	return found || ffound ? 0 : 1;
 }

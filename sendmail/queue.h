@@ -12,8 +12,8 @@
  * Errors: ERR_CANTCREAT when an entry (or the queue's directories) cannot
  * be created, ERR_IO when writing, fsync or rename fails.  Either way
  * nothing was promised and no partial entry is left in the queue.  This
- * module never prints (except queue_list() to the stream it is given)
- * and never exits.
+ * module never prints and never exits; the listing (mailq) is in
+ * queue_list.c.
  */
 #ifndef POSTERN_QUEUE_H
 #define POSTERN_QUEUE_H
@@ -130,6 +130,9 @@ struct queue_params {
 	int		 dsn_on_submit;	/* queue_spool_settle() queues DSNs too */
 	const char	*hostname;	/* Reporting-MTA, DSN From/Message-ID */
 	time_t		 now;		/* 0: time(NULL) (tests set it) */
+	/* -qI, -qR, -qS: only entries select() says 1 for; NULL: all. */
+	int		(*select)(void *arg, const struct queue_entry *qe);
+	void		*select_arg;
 };
 
 /*
@@ -259,11 +262,45 @@ int	queue_run(struct queue *q, const struct queue_params *p,
 	    struct err *e);
 
 /*
- * mailq: list q/ (id, size, age, sender, recipients with state, attempts,
- * last error, next attempt), or "Mail queue is empty" when q/ holds no
- * entry; then the entries in failed/, under their own heading.
+ * Scanning, for mailq and the queue tools (queue_list.h).  queue_scan()
+ * calls fn once per entry of q/ (QUEUE_AREA_QUEUED) or failed/
+ * (QUEUE_AREA_FAILED), in id order, that is oldest first: with the parsed
+ * control file in it->qe, or it->qe NULL and it->problem saying why (a
+ * control file that does not parse, or a failed/ID.bad).  An entry that
+ * disappears meanwhile is skipped.  Nothing is locked: what fn sees is a
+ * snapshot.  fn returns 0 to go on; anything else stops the scan, which
+ * then returns -1 (ERR_IO).  A missing directory scans as empty.
  */
-int	queue_list(struct queue *q, FILE *out, time_t now, struct err *e);
+enum queue_area { QUEUE_AREA_QUEUED = 0, QUEUE_AREA_FAILED };
+
+struct queue_item {
+	enum queue_area		  area;
+	const char		 *id;
+	const char		 *name;		/* ID.ctl or ID.bad */
+	const struct queue_entry *qe;		/* NULL: see problem */
+	const char		 *problem;
+	int			  bad;		/* failed/ID.bad */
+	off_t			  size;		/* of the data file */
+	time_t			  mtime;	/* arrival, or the file's mtime */
+};
+
+typedef int	(*queue_scan_fn)(void *arg, const struct queue_item *it);
+
+int	queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
+	    void *arg, struct err *e);
+const char *queue_dir(const struct queue *q);
+
+/*
+ * Remove the entry id from q/ and failed/ (no DSN, nothing logged).  The
+ * lock on q/ID.data is taken first, waiting up to wait_ms milliseconds
+ * for a runner or submitter that holds it, so an entry is never removed
+ * under a delivery; then the control file goes (the entry is gone), the
+ * data file, and the directory is synced.  Returns 0 when removed, 1 when
+ * there is no such entry, -1 with ERR_TEMP (still locked after wait_ms)
+ * or ERR_IO.
+ */
+int	queue_delete(struct queue *q, const char *id, long wait_ms,
+	    struct err *e);
 
 /*
  * The control file (format in queue_ctl.c), exposed for tests and the

@@ -9,7 +9,8 @@
 #          the refused recipient; ok@ delivered once; the entry in q/ has
 #          only tempfail1@ left to try (ok@ sent, reject1@ failed); a copy
 #          with reject1@'s 550 in failed/ID.ctl + failed/ID.data; -bp shows
-#          both.  postern -q retries only tempfail1@ (one RCPT in the
+#          both (mailq: ID and ID!; --json: every state).  postern -q
+#          retries only tempfail1@ (one RCPT in the
 #          session, still 450), so ok@ is not delivered twice and the entry
 #          stays with attempts 2.
 
@@ -31,16 +32,19 @@ grep -q '550 5.1.1' "$QDIR/failed/$id.ctl" || fail "failed/$id.ctl lacks the 550
 cmp -s "$QDIR/failed/$id.data" "$QDIR/q/$id.data" || fail "failed/ copy differs"
 
 expect_exit 0 postern -C "$UP" -bp
-# The queue section: the only recipient left to try is tempfail1@.
-awk '/^Failed permanently/ { exit } { print }' "$CMD_OUT" >queued.txt
-grep -q "^$id " queued.txt || fail "-bp does not list $id"
-grep -Eq '^    <ok@example.org> sent$' queued.txt || fail "ok@ not shown as sent"
-grep -Eq '^    <tempfail1@example.org> deferred: 450 ' queued.txt || fail "tempfail1@ not deferred"
-grep -Eq '^    <reject1@example.org> failed: 550 ' queued.txt || fail "reject1@ not failed"
-n=$(grep -Ec '> (deferred|pending)' queued.txt || true)
-[ "$n" = 1 ] || fail "$n recipients left to try, want 1 (tempfail1@)"
-expect_stdout '^Failed permanently'
-expect_stdout '^-- 1 failed message$'
+# mailq lists the entry (only tempfail1@ is left to try) and its failed/
+# copy, marked '!', with reject1@; the JSON listing shows every state.
+grep -Eq "^$id +[0-9]+ " "$CMD_OUT" || fail "-bp does not list $id"
+grep -Eq "^$id! +[0-9]+ " "$CMD_OUT" || fail "-bp does not list failed/$id with '!'"
+[ "$(grep -Ec '^ {41}[^ ]' "$CMD_OUT")" = 2 ] || fail "want two recipient lines (tempfail1@, reject1@)"
+expect_stdout '^ *\(450 .*\)$'
+expect_stdout '^ *\(550 .*\)$'
+expect_stdout '^-- [0-9]+ Kbytes in 2 Requests\.$'
+bp_json "$UP"
+[ "$(bp_rcpt ok@example.org)" = "sent|" ] || fail "ok@ not shown as sent: $(bp_rcpt ok@example.org)"
+bp_rcpt tempfail1@example.org | grep -q '^deferred|450 ' || fail "tempfail1@ not deferred"
+bp_rcpt reject1@example.org | grep -q '^failed|550 ' || fail "reject1@ not failed"
+bp_rcpt reject1@example.org failed | grep -q '^failed|550 ' || fail "failed/ copy: reject1@ not failed"
 
 # The retry: one session with a single RCPT (tempfail1@, refused again).
 sleep 0.2
@@ -57,6 +61,6 @@ if postfix_log_since_mark | grep -Eq 'reject: RCPT from .*<(ok|reject1)@example.
 fi
 [ "$(pf_received)" = 0 ] || fail "the retry made Postfix accept a message"
 [ "$(maildir_count)" = 1 ] || fail "ok@ delivered twice ($(maildir_count) messages)"
-expect_exit 0 postern -C "$UP" -bp
-expect_stdout '^    attempts: 2, '
-expect_stdout '^    <tempfail1@example.org> deferred: 450 '
+bp_json "$UP"
+[ "$(bp_field "$id" attempts)" = 2 ] || fail "attempts $(bp_field "$id" attempts), want 2"
+bp_rcpt tempfail1@example.org | grep -q '^deferred|450 ' || fail "tempfail1@ not deferred after the retry"

@@ -14,7 +14,7 @@
 #          without trying it; both DSNs wait in the queue), then
 #          `postern -C up2.ini -q` sends both DSNs.
 # expect:  A and B end in failed/ (ID.ctl says failed, "delivery time
-#          expired"), -bp shows them under "Failed permanently", q/ empty.
+#          expired"), -bp marks them "!" (failed/), q/ empty.
 #          sender@example.org receives one DSN: Return-Path <>, From
 #          MAILER-DAEMON, multipart/report; report-type=delivery-status with
 #          a text/plain part, a message/delivery-status part (Reporting-MTA,
@@ -22,7 +22,7 @@
 #          Status: 4.4.7) and the original headers (text/rfc822-headers).
 #          Nothing is sent for B (null sender).  C and D: after the down run
 #          both are in failed/ ("delivery time expired") and their two DSNs
-#          are queued (mailq lists them, from <>); after the up run
+#          are queued (mailq lists them, from MAILER-DAEMON); after the up run
 #          sender2@ and sender3@example.org each have theirs and c@ and
 #          d@example.org nothing.  Postfix received exactly the three DSNs.
 
@@ -67,10 +67,14 @@ dsnctl=$(find "$QDIR/q" -name '*.ctl')
 grep -q '^S 0:$' "$dsnctl" || fail "the DSN is not from the null sender"
 grep -q '^r 18:sender@example.org$' "$dsnctl" || fail "the DSN is not for sender@example.org"
 expect_exit 0 postern -C "$UP" -bp
-expect_stdout '^Failed permanently'
-expect_stdout '^    <tempfail1@example.org> failed: delivery time expired'
-expect_stdout '^    <tempfail2@example.org> failed: delivery time expired'
-expect_stdout '^-- 2 failed messages$'
+[ "$(grep -Ec '^[0-9A-F]{24}! ' "$CMD_OUT")" = 2 ] || fail "want two entries marked '!' (failed/)"
+expect_stdout '^ *\(delivery time expired( \(.*\))?\)$'
+expect_stdout '^ {41}tempfail1@example.org$'
+expect_stdout '^ {41}tempfail2@example.org$'
+expect_stdout '^-- [0-9]+ Kbytes in 3 Requests\.$'
+bp_json "$UP"
+bp_rcpt tempfail1@example.org failed | grep -q '^failed|delivery time expired' || fail "tempfail1@ not expired"
+bp_rcpt tempfail2@example.org failed | grep -q '^failed|delivery time expired' || fail "tempfail2@ not expired"
 
 expect_exit 0 postern -C "$UP" -q
 m=$(msg_file_for sender@example.org)
@@ -113,11 +117,12 @@ for ctl in "$Q2"/q/*.ctl; do
 	grep -q '^S 0:$' "$ctl" || fail "$ctl: a queued entry is not a DSN"
 done
 expect_exit 0 postern -C "$down2" -bp
-expect_stdout '^[0-9A-F]{24} +[0-9]+ +[0-9]+s +<>$'
-expect_stdout '^    <sender2@example.org> '
-expect_stdout '^    <sender3@example.org> '
-expect_stdout '^    <c@example.org> failed: delivery time expired'
-expect_stdout '^    <d@example.org> failed: delivery time expired'
+expect_stdout "^[0-9A-F]{24} +[0-9]+ $MAILQ_ENTRY_RE""MAILER-DAEMON\$"
+expect_stdout '^ {41}sender2@example.org$'
+expect_stdout '^ {41}sender3@example.org$'
+bp_json "$down2"
+bp_rcpt c@example.org failed | grep -q '^failed|delivery time expired' || fail "c@ not expired"
+bp_rcpt d@example.org failed | grep -q '^failed|delivery time expired' || fail "d@ not expired"
 expect_exit 0 postern -C "$up2" -q
 m2=$(msg_file_for sender2@example.org)
 expect_header "$m2" Return-Path '^<>$'

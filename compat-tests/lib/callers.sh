@@ -7,25 +7,36 @@
 #     . "$TOP/compat-tests/lib/callers.sh"
 #     callers_setup [section.key=value | -section.key]...
 #
-# which
-#   - installs postern as a Debian package with
-#     packaging/debian/install-for-tests (the coexist flavour next to the
-#     smarthost's postfix) unless the installed /usr/sbin/postern already is
-#     the stripped sendmail/postern of this tree (cheap then);
-#   - writes /etc/postern.ini from $CONF/starttls.ini the way the installed
-#     layout wants it (root:postern 0640), with a private directory
-#     $INST = $CASE_DIR/inst (root:postern 0750) holding the password file
-#     (root:postern 0640), the queue ($INST/queue, root:postern 2770) and
-#     the log ($INST/postern.log), so that callers running as a user (PHP as
-#     www-data) work as they would in the field;
-#   - restores the previous /etc/postern.ini when the case ends (EXIT/TERM
-#     trap), whatever happens.
+# The host is left alone: callers_setup re-runs the whole case in a private
+# mount namespace (unshare -m, private propagation) in which /etc and /usr
+# are overlay mounts whose upper layers live on a tmpfs of that namespace.
+# There it
+#   - "installs" postern from its real production .deb (built once per
+#     compat run into $WORK/pkg by packaging/debian/build-deb and unpacked
+#     with dpkg-deb -x): the package's /usr and /etc files are copied into
+#     the overlays and given the modes postinst gives them (binary root:
+#     postern 2755, /etc/postern.ini root:postern 0640);
+#   - creates the group postern in the private /etc/group when the host has
+#     none (groupadd writes the overlay; the host's /etc/group is unchanged;
+#     files the case creates under $CASE_DIR carry that gid);
+#   - makes the host name resolve (a private /etc/hosts line), so sudo does
+#     not mail an extra "unable to resolve host" message (case 410) on
+#     machines where it does not;
+#   - writes /etc/postern.ini from $CONF/starttls.ini with a private
+#     directory $INST = $CASE_DIR/inst (root:postern 0750) holding the
+#     password file (root:postern 0640), the queue ($INST/queue, root:postern
+#     2770) and the log ($INST/postern.log), so that callers running as a
+#     user (PHP as www-data) work as they would in the field.
+# Files a case writes under /etc (sudoers.d, cron.d, mailname) go to the
+# overlay too.  When the case ends the namespace and everything in it goes
+# away; nothing is restored because nothing outside $WORK was changed
+# (make check compares checksums before and after: compat-tests/host-state).
 #
-# It does not re-point /usr/sbin/sendmail when the package is installed:
-# a case must fail when someone replaced it (e.g. with /bin/true), which is
-# how the cases were checked.  POSTERN_CALLERS_NO_INSTALL=1 skips the
-# install step altogether.  The installed package and /etc/postern.ini are
-# machine-wide, so each 4xx case holds a machine-wide lock (callers_lock).
+# The cases check what arrives, not that /usr/sbin/sendmail is postern: a
+# case must fail when someone replaced it (e.g. with /bin/true).  The
+# package build is shared by the cases of one run; cron's pid file (/run)
+# is the one machine-wide thing left, so 4xx cases still take a lock
+# (callers_lock).
 #
 # Variables set: INST, INST_QUEUE, INST_LOG, SENDMAIL (/usr/sbin/sendmail).
 
@@ -34,11 +45,10 @@ INST=$CASE_DIR/inst
 INST_QUEUE=$INST/queue
 INST_LOG=$INST/postern.log
 CALLERS_ETC=/etc/postern.ini
-CALLERS_SAVED=$CASE_DIR/.postern.ini.saved
 CALLERS_CLEANUP=()
 
-# callers_at_exit CMD: run CMD (a string, eval'd) when the case ends, before
-# /etc/postern.ini is restored; later registrations run first.
+# callers_at_exit CMD: run CMD (a string, eval'd) when the case ends; later
+# registrations run first.
 callers_at_exit() {
 	CALLERS_CLEANUP=("$1" "${CALLERS_CLEANUP[@]}")
 }
@@ -50,41 +60,105 @@ callers_cleanup() {
 		eval "$c" || true
 	done
 	CALLERS_CLEANUP=()
-	if [ -e "$CALLERS_SAVED" ]; then
-		cp -p "$CALLERS_SAVED" "$CALLERS_ETC" && rm -f "$CALLERS_SAVED"
-	elif [ -e "$CALLERS_SAVED.none" ]; then
-		rm -f "$CALLERS_ETC" "$CALLERS_SAVED.none"
-	fi
 }
 
-# callers_install: make sure the installed postern is this tree's build.
-callers_install() {
-	local want deb
-	[ "${POSTERN_CALLERS_NO_INSTALL:-0}" != 1 ] || return 0
-	[ "$(id -u)" = 0 ] || skip "installing postern needs root"
+# callers_package: print the directory holding this tree's production .deb
+# unpacked (dpkg-deb -x), building it when sendmail/postern changed.
+callers_package() {
+	local pkg=$POSTERN_TEST_WORK/pkg sum deb
 	command -v dpkg-deb >/dev/null 2>&1 || skip "dpkg-deb not installed"
 	[ -x "$TOP/sendmail/postern" ] || fail "sendmail/postern is not built"
-	if dpkg-query -W -f='${Status}' postern 2>/dev/null | grep -q ' installed$' &&
-	    [ -e /usr/sbin/postern ]; then
-		want=$CASE_DIR/.postern.stripped
-		strip --strip-unneeded --remove-section=.comment \
-		    --remove-section=.note -o "$want" "$TOP/sendmail/postern"
-		if cmp -s "$want" /usr/sbin/postern; then
-			rm -f "$want"
-			return 0
+	mkdir -p "$pkg"
+	sum=$(sha256sum "$TOP/sendmail/postern" "$TOP"/packaging/debian/* | sha256sum | cut -c1-16)
+	(
+		flock 8
+		if [ "$(cat "$pkg/sum" 2>/dev/null)" != "$sum" ]; then
+			rm -rf "$pkg/root" "$pkg"/*.deb "$pkg/sum"
+			echo "+ packaging/debian/build-deb --no-build --outdir $pkg" >&2
+			deb=$("$TOP/packaging/debian/build-deb" --no-build --outdir "$pkg" \
+			    2>"$pkg/build.log") ||
+			    fail "build-deb failed: $(tail -n 3 "$pkg/build.log" | tr '\n' ' ')"
+			dpkg-deb -x "$deb" "$pkg/root"
+			echo "$sum" >"$pkg/sum"
 		fi
-		rm -f "$want"
+	) 8>"$pkg/.lock" || exit $?
+	echo "$pkg/root"
+}
+
+# callers_namespace: in the private namespace, overlay /etc and /usr and
+# put the package's files in place.
+callers_namespace() {
+	local root ns=$CASE_DIR/.ns d
+	root=$(callers_package)
+	mkdir -p "$ns"
+	mount -t tmpfs -o mode=0700 postern-compat "$ns" ||
+	    skip "cannot mount a tmpfs in the private namespace"
+	for d in etc usr var/spool; do
+		mkdir -p "$ns/${d//\//_}.up" "$ns/${d//\//_}.work"
+		mount -t overlay "postern-${d//\//_}" \
+		    -o "lowerdir=/$d,upperdir=$ns/${d//\//_}.up,workdir=$ns/${d//\//_}.work" "/$d" ||
+		    skip "overlayfs over /$d is not available here"
+	done
+	# The package's files (its queue too, for cases that use the default).
+	cp -a "$root/usr/." /usr/
+	cp -a "$root/etc/." /etc/
+	cp -a "$root/var/spool/." /var/spool/
+	# What postinst does, in the private /etc/group.
+	if ! getent group postern >/dev/null; then
+		groupadd --system postern || fail "groupadd postern failed"
+		# The gid exists only in here: give what the case leaves under
+		# $CASE_DIR back to root's group when it ends, so that no file on
+		# the host carries a gid a later group could get.
+		callers_at_exit "chown -R --from=:postern :root '$CASE_DIR'"
 	fi
-	# The coexist flavour (the smarthost needs the postfix package), built
-	# into the case directory rather than the source tree.
-	echo "+ packaging/debian/build-deb --coexist; install-for-tests --coexist" >&2
-	deb=$("$TOP/packaging/debian/build-deb" --coexist --outdir "$CASE_DIR/deb" \
-	    2>"$CASE_DIR/install.log") ||
-	    fail "build-deb failed: $(tail -n 3 "$CASE_DIR/install.log" | tr '\n' ' ')"
-	"$TOP/packaging/debian/install-for-tests" --coexist "$deb" \
-	    >>"$CASE_DIR/install.log" 2>&1 ||
-	    fail "install-for-tests failed: $(tail -n 3 "$CASE_DIR/install.log" | tr '\n' ' ')"
-	rm -rf "$CASE_DIR/deb"
+	chown root:postern /usr/sbin/postern /etc/postern.ini
+	chmod 2755 /usr/sbin/postern
+	chmod 0640 /etc/postern.ini
+	chown -R root:postern /var/spool/postern
+	chmod 2770 /var/spool/postern /var/spool/postern/*
+	# The host name resolves (sudo, case 410), whatever the host's files say.
+	if ! getent hosts "$(hostname)" >/dev/null 2>&1; then
+		printf '127.0.1.1\t%s\n' "$(hostname)" >>/etc/hosts
+	fi
+	# A mailname a case sets itself (the default: none, like the SPEC's
+	# examples that set [sender] domain).
+	rm -f /etc/mailname
+}
+
+# callers_syslog: capture what is sent to /dev/log in $CASE_DIR/syslog
+# (one datagram a line).  /dev gets an overlay in the namespace (its
+# submounts bound again) so that /dev/log can be our socket even where the
+# host has none, or a real syslog daemon's.
+callers_syslog() {
+	local ns=$CASE_DIR/.ns m
+	mkdir -p "$ns/dev.up" "$ns/dev.work" "$ns/dev.orig"
+	mount --rbind /dev "$ns/dev.orig"
+	mount -t overlay postern-dev \
+	    -o "lowerdir=/dev,upperdir=$ns/dev.up,workdir=$ns/dev.work" /dev ||
+	    skip "overlayfs over /dev is not available here"
+	for m in pts shm mqueue hugepages; do
+		if [ -d "$ns/dev.orig/$m" ] && mountpoint -q "$ns/dev.orig/$m"; then
+			mount --rbind "$ns/dev.orig/$m" "/dev/$m"
+		fi
+	done
+	rm -f /dev/log
+	: >"$CASE_DIR/syslog"
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+import os; os.chmod("/dev/log", 0o666)
+print("ready", flush=True)
+out = open(sys.argv[1], "ab", buffering=0)
+while True:
+    d = s.recv(65536)
+    out.write(d.rstrip(b"\0\n").replace(b"\n", b" ") + b"\n")
+' "$CASE_DIR/syslog" >"$CASE_DIR/.syslog.ready" 2>&1 &
+	CALLERS_SYSLOG_PID=$!
+	callers_at_exit "kill $CALLERS_SYSLOG_PID 2>/dev/null"
+	wait_for_line() { grep -q ready "$CASE_DIR/.syslog.ready"; }
+	for m in $(seq 50); do wait_for_line && return 0; sleep 0.05; done
+	fail "the syslog listener did not start: $(cat "$CASE_DIR/.syslog.ready")"
 }
 
 # callers_conf [section.key=value | -section.key]...: (re)write
@@ -100,12 +174,9 @@ callers_conf() {
 	rm -f "$f"
 }
 
-# callers_lock: the installed package and /etc/postern.ini are shared by
-# every compat run on this machine (each work directory has its own run
-# lock), so 4xx cases take one machine-wide lock for their whole run.
-# Waits up to CALLERS_LOCK_WAIT (45) seconds, then skips.
-# POSTERN_CALLERS_LOCK_HELD=1: a parent holds it already, e.g.
-#   flock /run/lock/postern-compat-callers.lock env POSTERN_CALLERS_LOCK_HELD=1 ...
+# callers_lock: cron's pid file is machine-wide, so 4xx cases of parallel
+# compat runs take turns.  Waits up to CALLERS_LOCK_WAIT (45) seconds,
+# then skips.  POSTERN_CALLERS_LOCK_HELD=1: a parent holds it already.
 callers_lock() {
 	local d=/run/lock
 	[ "${POSTERN_CALLERS_LOCK_HELD:-0}" != 1 ] || return 0
@@ -114,23 +185,30 @@ callers_lock() {
 	if ! flock -n "$CALLERS_LOCK_FD"; then
 		echo "# waiting for another compat run's 4xx case" >&2
 		flock -w "${CALLERS_LOCK_WAIT:-45}" "$CALLERS_LOCK_FD" ||
-		    skip "another compat run holds the installed postern ($d/postern-compat-callers.lock)"
+		    skip "another compat run holds $d/postern-compat-callers.lock"
 	fi
+	export POSTERN_CALLERS_LOCK_HELD=1
 }
 
 # callers_setup [section.key=value | -section.key]...: see the top.
 callers_setup() {
+	local case_file=${BASH_SOURCE[1]}
 	[ "$(id -u)" = 0 ] || skip "the installed-caller cases need root"
-	callers_lock
-	callers_install
-	getent group postern >/dev/null || fail "no group postern (is postern installed?)"
-	if [ ! -e "$CALLERS_SAVED" ] && [ ! -e "$CALLERS_SAVED.none" ]; then
-		if [ -e "$CALLERS_ETC" ]; then
-			cp -p "$CALLERS_ETC" "$CALLERS_SAVED"
-		else
-			: >"$CALLERS_SAVED.none"
+	command -v unshare >/dev/null 2>&1 || skip "unshare (util-linux) not installed"
+	if [ "${POSTERN_CALLERS_NS:-}" != "$CASE_DIR" ]; then
+		callers_lock
+		# Private propagation needs "/" to be a mount point (in a plain
+		# chroot it is not: bind-mount the chroot onto itself first).
+		if ! unshare --mount --propagation private true 2>"$CASE_DIR/.unshare.err"; then
+			skip "no private mount namespace: $(head -n 1 "$CASE_DIR/.unshare.err")"
 		fi
+		# Run the whole case again, inside its own mount namespace.
+		trap - ERR
+		POSTERN_CALLERS_NS=$CASE_DIR exec unshare --mount --propagation private \
+		    bash -c '. "$1"; . "$2"' case "$TOP/compat-tests/lib/common.sh" "$case_file"
+		skip "unshare --mount failed"
 	fi
+	callers_namespace
 	trap callers_cleanup EXIT
 	trap 'exit 143' TERM INT
 	rm -rf "$INST"

@@ -77,3 +77,49 @@ make_msg() {
 	printf 'From: sender@example.org\nTo: %s\nSubject: %s\n\nbody of %s\n' \
 	    "$1" "$2" "$2"
 }
+
+# ---- mailq helpers (the listing is Postfix's; see 52x) ----
+#
+#   MAILQ_ENTRY_RE           ERE of the time and blanks of an entry line,
+#                            after "ID SIZE" and before the sender
+#   bp_json CONF             postern -C CONF -bp --json into $CASE_DIR/bp.json;
+#                            fails unless each line is one valid JSON object
+#   bp_rcpt ADDR [QUEUE]     "state|delay_reason" of ADDR in bp.json
+#                            (QUEUE: deferred (default) or failed)
+#   bp_field ID FIELD [QUEUE]  FIELD of entry ID in bp.json
+MAILQ_ENTRY_RE='[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}  '
+
+bp_json() {
+	"$POSTERN" -C "$1" -bp --json >"$CASE_DIR/bp.json" 2>"$CASE_DIR/bp.err" ||
+	    fail "-bp --json failed: $(head -c 200 "$CASE_DIR/bp.err")"
+	sed 's/^/  bp.json: /' "$CASE_DIR/bp.json" >&2
+	python3 -c '
+import json, sys
+for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    if not isinstance(json.loads(line), dict):
+        sys.exit("line %d is not an object" % n)
+' "$CASE_DIR/bp.json" || fail "-bp --json is not one JSON object a line"
+}
+
+bp_rcpt() {
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)
+    if d["queue_name"] != sys.argv[3]:
+        continue
+    for r in d["recipients"]:
+        if r["address"] == sys.argv[2]:
+            print("%s|%s" % (r["state"], r.get("delay_reason", "")))
+' "$CASE_DIR/bp.json" "$1" "${2:-deferred}"
+}
+
+bp_field() {
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)
+    if d["queue_id"] == sys.argv[2] and d["queue_name"] == sys.argv[4]:
+        print(json.dumps(d[sys.argv[3]]))
+' "$CASE_DIR/bp.json" "$1" "$2" "${3:-deferred}"
+}

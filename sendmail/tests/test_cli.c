@@ -84,6 +84,10 @@ static const struct case_ok ok_cases[] = {
 	  MODE_SUBMIT, 0, 0, NULL, NULL, NULL, -1, 1, "-oQ/tmp", "-oQ/tmp" },
 	{ "--version", { "sendmail", "--version", NULL }, MODE_VERSION, 0, 0,
 	  NULL, NULL, NULL, -1, 0, NULL, NULL },
+	{ "--help", { "sendmail", "--help", NULL }, MODE_HELP, 0, 0,
+	  NULL, NULL, NULL, -1, 0, NULL, NULL },
+	{ "--help as mailq", { "mailq", "--help", NULL }, MODE_HELP, 0, 0,
+	  NULL, NULL, NULL, -1, 0, NULL, NULL },
 	{ "comma list arg", { "sendmail", "a@x.org, b@y.org", NULL },
 	  MODE_SUBMIT, 0, 0, NULL, NULL, NULL, -1, 1, "a@x.org, b@y.org",
 	  "a@x.org, b@y.org" },
@@ -116,7 +120,13 @@ static const struct case_bad bad_cases[] = {
 	{ "-R bad", { "sendmail", "-R", "all", NULL }, "-R" },
 	{ "-V with space", { "sendmail", "-V", "a b", NULL }, "-V" },
 	{ "-B bad", { "sendmail", "-B", "BINARYMIME", NULL }, "-B" },
-	{ "-qR", { "sendmail", "-qRexample.org", NULL }, "-q" },
+	{ "-qR empty", { "sendmail", "-qR", NULL }, "-qR needs" },
+	{ "-qS separate", { "sendmail", "-qS", "a@b", NULL }, "-qS needs" },
+	{ "-q!R", { "sendmail", "-q!Rexample.org", NULL }, "-q!R" },
+	{ "-qR + -q5m", { "sendmail", "-qRx", "-q5m", NULL }, "-qINTERVAL" },
+	{ "-qR + -bp", { "sendmail", "-qRx", "-bp", NULL }, "another mode" },
+	{ "--json without -bp", { "sendmail", "--json", NULL }, "--json" },
+	{ "--delete nothing", { "sendmail", "--delete", NULL }, "--delete" },
 	{ "-od bad", { "sendmail", "-odx", NULL }, "-odx" },
 	{ "-oe bad", { "sendmail", "-oex", NULL }, "-oex" },
 	{ "-I", { "sendmail", "-I", NULL }, "-I" },
@@ -215,6 +225,45 @@ test_values(void **state)
 	assert_int_equal(cli_parse_interval("-5"), -1);
 }
 
+/* The queue tools: -qI/-qR/-qS, --json, --delete. */
+static void
+test_queue_tools(void **state)
+{
+	const char	*sel[] = { "sendmail", "-qRexample.org", "-qSalice",
+	    "-qI06B0", "-qRbob", NULL };
+	const char	*json[] = { "mailq", "--json", NULL };
+	const char	*json2[] = { "sendmail", "--json", "-bp", NULL };
+	const char	*del[] = { "sendmail", "--delete", "ID1", "ID2", NULL };
+	struct opts	 o;
+	struct err	 e;
+
+	(void)state;
+	assert_int_equal(cli_parse(&o, count(sel), (char **)sel, &e), 0);
+	assert_int_equal(o.mode, MODE_QUEUE_RUN);
+	assert_int_equal(o.queue_interval, 0);
+	assert_int_equal(o.nqselect, 4);
+	assert_int_equal(o.qselect[0].kind, 'R');
+	assert_string_equal(o.qselect[0].substr, "example.org");
+	assert_int_equal(o.qselect[1].kind, 'S');
+	assert_string_equal(o.qselect[1].substr, "alice");
+	assert_int_equal(o.qselect[2].kind, 'I');
+	assert_string_equal(o.qselect[2].substr, "06B0");
+	assert_string_equal(o.qselect[3].substr, "bob");
+	cli_free(&o);
+	assert_int_equal(cli_parse(&o, count(json), (char **)json, &e), 0);
+	assert_int_equal(o.mode, MODE_LIST);
+	assert_int_equal(o.json, 1);
+	cli_free(&o);
+	assert_int_equal(cli_parse(&o, count(json2), (char **)json2, &e), 0);
+	assert_int_equal(o.mode, MODE_LIST);
+	cli_free(&o);
+	assert_int_equal(cli_parse(&o, count(del), (char **)del, &e), 0);
+	assert_int_equal(o.mode, MODE_DELETE);
+	assert_int_equal(o.nrcpts, 2);
+	assert_string_equal(o.rcpts[1], "ID2");
+	cli_free(&o);
+}
+
 int
 main(void)
 {
@@ -222,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_ok),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_queue_tools),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

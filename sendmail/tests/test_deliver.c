@@ -181,12 +181,33 @@ one_rcpt(struct envelope *env, const char *rcpt)
 	assert_int_equal(envelope_add_rcpt(env, rcpt, &e), 0);
 }
 
+/* A stop flag (-qINTERVAL told to stop) makes the runner's more() say no. */
+static void
+test_stop(void **state)
+{
+	volatile sig_atomic_t	 stop = 0;
+	struct opener		 o = { ERR_TEMP, -2, 0 };
+	struct deliver_params	 p = { open_fails, &o, NULL, 0, &stop };
+	struct queue_deliverer	 qd;
+	struct deliver		*d;
+	struct err		 e;
+
+	(void)state;
+	assert_int_equal(deliver_new(&d, &p, &e), 0);
+	deliver_queue_deliverer(d, &qd);
+	assert_true(qd.more(qd.arg));
+	stop = 15;
+	assert_false(qd.more(qd.arg));
+	assert_int_equal(o.calls, 0);
+	deliver_free(d);
+}
+
 /* Opening fails once per message, not once per try. */
 static void
 test_unreachable(void **state)
 {
 	struct opener		 o = { ERR_TEMP, -2, 0 };
-	struct deliver_params	 p = { open_fails, &o, NULL, 0 };
+	struct deliver_params	 p = { open_fails, &o, NULL, 0, NULL };
 	struct deliver		*d;
 	struct envelope		 env;
 	struct err		 e;
@@ -283,7 +304,7 @@ test_spooled(void **state)
 	    i++) {
 		const struct spooled_case *c = &spooled_cases[i];
 		struct opener		 o = { c->open_cls, -2, 0 };
-		struct deliver_params	 p = { open_fails, &o, NULL, 0 };
+		struct deliver_params	 p = { open_fails, &o, NULL, 0, NULL };
 
 		snprintf(dir, sizeof(dir), "/tmp/test_deliver.XXXXXX");
 		assert_non_null(mkdtemp(dir));
@@ -549,6 +570,7 @@ main(void)
 		cmocka_unit_test(test_settle),
 		cmocka_unit_test(test_may_retry),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_spooled),
 		cmocka_unit_test(test_retry_session),
 	};

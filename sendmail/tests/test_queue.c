@@ -1,7 +1,7 @@
 /*
  * test_queue.c -- unit tests for the queue: control file format, commit,
- * abort, full disk, locking, the runner with a fake deliverer, DSNs,
- * mailq and crash points.
+ * abort, full disk, locking, the runner with a fake deliverer, DSNs
+ * and crash points (mailq and the queue tools: test_queue_list.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -1486,80 +1486,6 @@ test_spool_deliver(void **state)
 	tq_close(&t);
 }
 
-/* ---- mailq -------------------------------------------------------------- */
-
-static char *
-list_to_string(struct tq *t)
-{
-	char	*buf = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
-	struct err e;
-
-	assert_non_null(fp = open_memstream(&buf, &len));
-	assert_int_equal(queue_list(t->q, fp, 0, &e), 0);
-	fclose(fp);
-	return buf;
-}
-
-static void
-test_list(void **state)
-{
-	static const char *const r[] = { "tmp@example.net", NULL };
-	static const char *const b[] = { "bad@example.net", NULL };
-	struct tq		t;
-	struct queue_params	p;
-	struct queue_stats	st;
-	struct queue_deliverer	d;
-	struct fake		f;
-	struct err		e;
-	char			id[QUEUE_ID_SIZE], *out;
-
-	(void)state;
-	tq_open(&t);
-	params(&p);
-	p.no_dsn = 1;
-	d = fake_deliverer(&f);
-	out = list_to_string(&t);
-	assert_string_equal(out, "Mail queue is empty\n");
-	free(out);
-	submit(&t, "alice@example.com", r, id);
-	submit(&t, "carol@example.com", b, NULL);
-	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
-	out = list_to_string(&t);
-	assert_null(strstr(out, "Mail queue is empty"));
-	assert_non_null(strstr(out, id));
-	assert_non_null(strstr(out, "<alice@example.com>"));
-	assert_non_null(strstr(out, "<tmp@example.net> deferred: 451 4.3.0"));
-	assert_non_null(strstr(out, "attempts: 1, next attempt: in"));
-	assert_non_null(strstr(out, "last error: 451 4.3.0 try later"));
-	assert_non_null(strstr(out, "Failed permanently"));
-	assert_non_null(strstr(out, "<bad@example.net> failed: 550 5.1.1"));
-	assert_true(strstr(out, "<bad@") > strstr(out, "Failed"));
-	free(out);
-	tq_close(&t);
-}
-
-/* A queue directory that does not exist reads as empty. */
-static void
-test_list_missing(void **state)
-{
-	struct queue	*q;
-	struct err	 e;
-	char		*buf = NULL;
-	size_t		 len = 0;
-	FILE		*fp;
-
-	(void)state;
-	assert_int_equal(queue_open(&q, "/nonexistent/postern", 0, &e), 0);
-	assert_non_null(fp = open_memstream(&buf, &len));
-	assert_int_equal(queue_list(q, fp, 0, &e), 0);
-	fclose(fp);
-	assert_string_equal(buf, "Mail queue is empty\n");
-	free(buf);
-	queue_close(q);
-}
-
 /* ---- crash points -------------------------------------------------------- */
 
 /*
@@ -1726,8 +1652,6 @@ main(void)
 		cmocka_unit_test(test_run_failed_unwritable),
 		cmocka_unit_test(test_settle),
 		cmocka_unit_test(test_spool_deliver),
-		cmocka_unit_test(test_list),
-		cmocka_unit_test(test_list_missing),
 		cmocka_unit_test(test_crash_commit),
 		cmocka_unit_test(test_crash_run),
 		cmocka_unit_test(test_crash_names_listed),

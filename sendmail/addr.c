@@ -21,9 +21,13 @@
  *  - addr_check_envelope() refuses specs that begin with "-", which could
  *    pass for an option (CVE-2016-10033).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -74,6 +78,14 @@ static int
 is_ctl(int c)
 {
 	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* ASCII letter or digit, whatever the locale. */
+static int
+isalnum_c(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
 }
 
 static int
@@ -1012,12 +1024,152 @@ addr_utf8_valid(const char *str)
 	return 1;
 }
 
+/*
+ * RFC 5321 4.1.2 Domain: sub-domain *("." sub-domain), sub-domain =
+ * Let-dig [Ldh-str]: letters, digits and hyphens, neither first nor last,
+ * at most 63 octets (RFC 1035 2.3.4).  "_" is taken as a letter: not
+ * RFC 5321 syntax, but found in real host names, and Postfix takes it
+ * too.  Octets of 0x80 and above count as
+ * letters (a U-label, RFC 6531 3.3; addr_utf8_valid() checks the
+ * encoding).  Returns the end of the domain (the first octet that cannot
+ * continue it: NUL when all of s is a domain), NULL when a label is empty,
+ * starts or ends with a hyphen, or is too long.
+ */
+static const char *
+check_domain(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s, *label;
+
+	for (;;) {
+		label = p;
+		while (*p >= 0x80 || isalnum_c(*p) || *p == '-' || *p == '_')
+			p++;
+		if (p == label || label[0] == '-' || p[-1] == '-' ||
+		    p - label > 63)
+			return NULL;
+		if (*p != '.')
+			return (const char *)p;
+		p++;
+	}
+}
+
+/* Snum "." Snum "." Snum "." Snum, each 1-3 digits and at most 255. */
+static int
+is_ipv4(const char *s, size_t n)
+{
+	size_t		i = 0, digits;
+	unsigned	v;
+	int		part;
+
+	for (part = 0; part < 4; part++) {
+		if (part > 0 && (i >= n || s[i++] != '.'))
+			return 0;
+		for (v = 0, digits = 0; i < n && s[i] >= '0' && s[i] <= '9';
+		    i++, digits++)
+			v = v * 10 + (unsigned)(s[i] - '0');
+		if (digits == 0 || digits > 3 || v > 255)
+			return 0;
+	}
+	return i == n;
+}
+
+/*
+ * RFC 5321 4.1.3 address-literal: "[" IPv4 "]" or "[IPv6:" IPv6-addr "]";
+ * a General-address-literal needs a tag registered with IANA, and none is
+ * but IPv6, so it is refused.  inet_pton() takes exactly the IPv6-addr
+ * grammar (full, compressed, and with an IPv4 tail).  Returns the octet
+ * after "]" when that ends the string, else NULL.
+ */
+static const char *
+check_literal(const char *s)
+{
+	const char	*end = strchr(s, ']');
+	char		 tmp[INET6_ADDRSTRLEN + 1];
+	struct in6_addr	 a6;
+	size_t		 n;
+
+	if (end == NULL || end[1] != '\0')
+		return NULL;
+	s++;
+	n = (size_t)(end - s);
+	if (is_ipv4(s, n))
+		return end + 1;
+	if (n <= 5 || strncasecmp(s, "IPv6:", 5) != 0 ||
+	    n - 5 >= sizeof(tmp))
+		return NULL;
+	memcpy(tmp, s + 5, n - 5);
+	tmp[n - 5] = '\0';
+	if (inet_pton(AF_INET6, tmp, &a6) != 1)
+		return NULL;
+	return end + 1;
+}
+
+/*
+ * The local part of an envelope address: a quoted string of printable
+ * octets and quoted pairs, or a dot-string of atext.  Returns the octet
+ * after it, or NULL when it is not one; then bad_local() gives the offset
+ * of the offending octet.
+ */
+static size_t
+bad_local(const char *spec)
+{
+	const char	*p = spec;
+	int		 c, want;
+
+	if (*p == '"') {
+		for (p++; *p != '"'; p++) {
+			c = (unsigned char)*p;
+			if (c == '\\') {
+				c = (unsigned char)*++p;
+				if (c == '\0')
+					return (size_t)(p - spec);
+			}
+			if (c == '\0' || is_ctl(c) || c == '\t')
+				return (size_t)(p - spec);
+		}
+		return (size_t)-1;	/* fine */
+	}
+	for (want = 1; *p != '\0' && *p != '@'; p++) {
+		c = (unsigned char)*p;
+		if (c == '.' && !want)
+			want = 1;
+		else if (is_atext(c))
+			want = 0;
+		else
+			return (size_t)(p - spec);
+	}
+	return want ? (size_t)(p - spec) : (size_t)-1;
+}
+
+static const char *
+check_local(const char *spec)
+{
+	const char	*p;
+
+	if (bad_local(spec) != (size_t)-1)
+		return NULL;
+	if (*spec != '"')
+		return spec + strcspn(spec, "@");
+	for (p = spec + 1; *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p + 1;
+}
+
+int
+addr_domain_valid(const char *domain)
+{
+	const char	*end;
+
+	return domain != NULL && strlen(domain) <= ADDR_DOMAIN_MAX &&
+	    (end = check_domain(domain)) != NULL && *end == '\0';
+}
+
 int
 addr_check_envelope(const char *spec, struct err *e)
 {
-	const char	*p, *dom;
+	const char	*p, *dom, *end;
 	size_t		 n;
-	int		 c, want;
 
 	if (spec == NULL)
 		return err_set(e, ERR_DATA, "address: missing");
@@ -1032,32 +1184,8 @@ addr_check_envelope(const char *spec, struct err *e)
 	/* RFC 6531: a non-ASCII address is UTF-8, nothing else. */
 	if (!addr_utf8_valid(spec))
 		return err_set(e, ERR_DATA, "address: not valid UTF-8");
-	p = spec;
-	if (*p == '"') {
-		for (p++; *p != '"'; p++) {
-			c = (unsigned char)*p;
-			if (c == '\\') {
-				c = (unsigned char)*++p;
-				if (c == '\0')
-					return env_fail(spec, p, e);
-			}
-			if (c == '\0' || is_ctl(c) || c == '\t')
-				return env_fail(spec, p, e);
-		}
-		p++;
-	} else {
-		for (want = 1; *p != '\0' && *p != '@'; p++) {
-			c = (unsigned char)*p;
-			if (c == '.' && !want)
-				want = 1;
-			else if (is_atext(c))
-				want = 0;
-			else
-				return env_fail(spec, p, e);
-		}
-		if (want)
-			return env_fail(spec, p, e);
-	}
+	if ((p = check_local(spec)) == NULL || (*p != '\0' && *p != '@'))
+		return env_fail(spec, p != NULL ? p : spec + bad_local(spec), e);
 	if ((size_t)(p - spec) > ADDR_LOCAL_MAX)
 		return err_set(e, ERR_DATA, "address: local part too long "
 		    "(%zu octets, at most %d)", (size_t)(p - spec),
@@ -1068,24 +1196,19 @@ addr_check_envelope(const char *spec, struct err *e)
 		return env_fail(spec, p, e);
 	dom = ++p;
 	if (*p == '[') {
-		for (p++; *p != ']'; p++)
-			if (!is_dtext((unsigned char)*p))
-				return env_fail(spec, p, e);
-		if (p == dom + 1 || p[1] != '\0')
-			return env_fail(spec, p + 1, e);
-		p++;
+		if ((p = check_literal(p)) == NULL)
+			return err_set(e, ERR_DATA, "address: %s is not an "
+			    "IPv4 or IPv6 address literal (RFC 5321 4.1.3)",
+			    dom);
 	} else {
-		for (want = 1; *p != '\0'; p++) {
-			c = (unsigned char)*p;
-			if (c == '.' && !want)
-				want = 1;
-			else if (is_atext(c))
-				want = 0;
-			else
-				return env_fail(spec, p, e);
-		}
-		if (want)
-			return env_fail(spec, p, e);
+		if ((end = check_domain(p)) == NULL)
+			return err_set(e, ERR_DATA, "address: domain %.255s "
+			    "is not SMTP syntax: labels of letters, digits "
+			    "and inner hyphens, each 1 to 63 octets (RFC 5321 "
+			    "4.1.2)", dom);
+		if (*end != '\0')
+			return env_fail(spec, end, e);
+		p = end;
 	}
 	if ((size_t)(p - dom) > ADDR_DOMAIN_MAX)
 		return err_set(e, ERR_DATA, "address: domain too long (%zu "

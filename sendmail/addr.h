@@ -115,6 +115,13 @@ int	addr_check_envelope(const char *spec, struct err *e);
  */
 const char *addr_domain(const char *spec);
 
+/*
+ * 1 if domain is an RFC 5321 Domain (not an address literal): labels of
+ * letters, digits, "_" and inner hyphens, 1 to 63 octets each, at most
+ * ADDR_DOMAIN_MAX in all; octets >= 0x80 count as letters (U-labels).
+ */
+int	addr_domain_valid(const char *domain);
+
 /* 1 if str is well-formed UTF-8 (RFC 3629: no overlongs or surrogates). */
 int	addr_utf8_valid(const char *str);
 

@@ -81,6 +81,8 @@ enum key {
 	K_FROM, K_DOMAIN, K_FROM_HEADER, K_ALLOW_FROM_OVERRIDE, K_ALIASES_FILE,
 	K_DIR, K_DELIVERY, K_ENABLED, K_RETRY, K_RETRY_MAX, K_LIFETIME,
 	K_SYSLOG, K_FILE,
+	/* harden (issue 11) */
+	K_MAX_MESSAGE_SIZE, K_DELAY_WARNING,
 	/* deploy (issue 9) */
 	K_LOG_STDERR,
 	K_DKIM_DOMAIN, K_DKIM_SELECTOR, K_DKIM_KEY_FILE, K_DKIM_HEADERS,
@@ -126,6 +128,9 @@ static const struct keydef keys[K_COUNT] = {
 	[K_LIFETIME] =		{ SECT_QUEUE, "lifetime", 0 },
 	[K_SYSLOG] =		{ SECT_LOG, "syslog", 0 },
 	[K_FILE] =		{ SECT_LOG, "file", 0 },
+	/* harden (issue 11) */
+	[K_MAX_MESSAGE_SIZE] =	{ SECT_QUEUE, "max_message_size", 0 },
+	[K_DELAY_WARNING] =	{ SECT_QUEUE, "delay_warning", 0 },
 	/* deploy (issue 9) */
 	[K_LOG_STDERR] =	{ SECT_LOG, "stderr", 0 },
 	[K_DKIM_DOMAIN] =	{ SECT_DKIM, "domain", 0 },
@@ -567,6 +572,43 @@ set_duration(struct ctx *x, enum key k, const char *v, unsigned *out)
 	return 0;
 }
 
+/*
+ * A size: digits, then optionally K, M or G (binary: 1024, 1024^2,
+ * 1024^3, either case); "0" is no limit.  At most CONFIG_SIZE_MAX.
+ */
+static int
+set_size(struct ctx *x, enum key k, const char *v, unsigned long long *out)
+{
+	unsigned long long	 n, mul = 1;
+	char			*end;
+
+	if (!isdigit((unsigned char)v[0]))
+		return bad(x, k, v, "expected a size such as 50M, 512K or 0");
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	switch (*end) {
+	case 'k': case 'K':
+		mul = 1024;
+		break;
+	case 'm': case 'M':
+		mul = 1024 * 1024;
+		break;
+	case 'g': case 'G':
+		mul = 1024 * 1024 * 1024;
+		break;
+	case '\0':
+		break;
+	default:
+		return bad(x, k, v, "expected a size such as 50M, 512K or 0");
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return bad(x, k, v, "expected a size such as 50M, 512K or 0");
+	if (errno != 0 || n > CONFIG_SIZE_MAX / mul)
+		return bad(x, k, v, "too large");
+	*out = n * mul;
+	return 0;
+}
+
 static int
 set_bool(struct ctx *x, enum key k, const char *v, int *out)
 {
@@ -581,6 +623,21 @@ set_path(struct ctx *x, enum key k, const char *v, char **dst)
 	if (check_path(v) == -1)
 		return bad(x, k, v, "must be an absolute path");
 	return set_str(x, dst, v);
+}
+
+/* harden (issue 11): [queue] max_message_size and delay_warning. */
+static int
+key_set_harden(struct ctx *x, enum key k, const char *v)
+{
+	struct config	*c = x->c;
+
+	if (k == K_MAX_MESSAGE_SIZE)
+		return set_size(x, k, v, &c->max_message_size);
+	if (strcmp(v, "0") == 0) {
+		c->delay_warning = 0;	/* never */
+		return 0;
+	}
+	return set_duration(x, k, v, &c->delay_warning);
 }
 
 /* [dkim] */
@@ -824,6 +881,9 @@ key_set(struct ctx *x, enum key k, const char *v)
 		return bad(x, k, v, "expected a syslog facility or no");
 	case K_FILE:
 		return set_path(x, k, v, &c->log_file);
+	case K_MAX_MESSAGE_SIZE:
+	case K_DELAY_WARNING:
+		return key_set_harden(x, k, v);
 	case K_LOG_STDERR:
 		return set_bool(x, k, v, &c->log_stderr);
 	case K_DKIM_DOMAIN: case K_DKIM_SELECTOR: case K_DKIM_KEY_FILE:
@@ -1319,6 +1379,8 @@ config_defaults(struct config *c)
 	c->retry = 60;
 	c->retry_max = 3600;
 	c->lifetime = 5 * 86400;
+	c->max_message_size = CONFIG_MAX_MESSAGE_SIZE;
+	c->delay_warning = 4 * 3600;
 	c->syslog_facility = LOG_MAIL;
 	c->dkim_header_relaxed = 1;
 	c->dkim_body_relaxed = 1;
@@ -1500,6 +1562,17 @@ config_load_fd(struct config *c, int fd, const char *name, int privileged,
 		goto fail;
 	if (c->password != NULL && check_secret_mode(&st, name, e) == -1)
 		goto fail;
+	/*
+	 * harden (issue 11): a file anyone may write lets anyone choose the
+	 * smarthost, and so read the mail and capture the password wherever
+	 * it is kept; refused for every caller, not only privileged ones.
+	 */
+	if ((st.st_mode & S_IWOTH) != 0) {
+		err_set(e, ERR_CONFIG, "%s: writable by others (mode %04o): "
+		    "anyone could choose the smarthost (chmod o-w)", name,
+		    (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
 	buf_free(&b);
 	return 0;
 fail:

@@ -22,6 +22,8 @@
 
 #include "err.h"
 
+#define CONFIG_MAX_MESSAGE_SIZE	(50ULL * 1024 * 1024)	/* default */
+#define CONFIG_SIZE_MAX		(1ULL << 40)	/* any size value */
 #define CONFIG_DEFAULT_PATH	SYSCONFDIR "/postern.ini"
 #define CONFIG_MAILNAME_PATH	"/etc/mailname"
 #define CONFIG_MAX_HOSTS	8
@@ -106,6 +108,9 @@ struct config {
 	unsigned		 retry;		/* seconds */
 	unsigned		 retry_max;
 	unsigned		 lifetime;
+	/* harden (issue 11) */
+	unsigned long long	 max_message_size; /* octets; 0: no limit */
+	unsigned		 delay_warning;	/* seconds; 0: never */
 
 	/* [log] */
 	int			 syslog_facility; /* LOG_MAIL etc., -1 for "no" */

@@ -156,17 +156,27 @@ deliver_send(struct deliver *d, struct envelope *env, int fd, off_t size,
 	return rc;
 }
 
+/*
+ * "<a>,<b>" for the log, each address escaped (log_addr); whole addresses
+ * only, then ",..." when the rest does not fit; "none" when there is none.
+ */
 static void
 rcpt_list(const struct envelope *env, char *out, size_t len)
 {
-	size_t	i, o = 0;
+	char	a[LOG_ADDR_MAX];
+	size_t	i, n, o = 0;
 
-	out[0] = '\0';
-	for (i = 0; i < env->nrcpts && o + 4 < len; i++)
-		o += (size_t)snprintf(out + o, len - o, "%s<%s>", i ? "," : "",
-		    env->rcpts[i].addr);
-	if (o >= len)
-		out[len - 1] = '\0';
+	snprintf(out, len, "none");
+	for (i = 0; i < env->nrcpts; i++) {
+		log_addr(env->rcpts[i].addr, a, sizeof(a));
+		n = strlen(a);
+		if (o + (i ? 1 : 0) + n + 5 > len) {
+			snprintf(out + o, len - o, ",...");
+			break;
+		}
+		o += (size_t)snprintf(out + o, len - o, "%s%s", i ? "," : "",
+		    a);
+	}
 }
 
 void
@@ -174,17 +184,17 @@ deliver_log(const struct deliver_params *p, const struct smtp_info *info,
     const char *id, const struct envelope *env, off_t size,
     const char *status, const char *why)
 {
-	char	to[1024];
+	char	to[1024], from[LOG_ADDR_MAX], text[600];
 
 	rcpt_list(env, to, sizeof(to));
-	log_info("id=%s from=<%s> to=%s size=%lld relay=%s tls=%s auth=%s "
-	    "status=%s (%s) delay=%.2fs", id ? id : "-", env->sender, to,
-	    (long long)size,
+	log_info("id=%s from=%s to=%s size=%lld relay=%s tls=%s auth=%s "
+	    "status=%s (%s) delay=%.2fs", id ? id : "-",
+	    log_addr(env->sender, from, sizeof(from)), to, (long long)size,
 	    info && info->relay[0] ? info->relay : "none",
 	    info && info->tls_version[0] ? info->tls_version : "none",
 	    info && info->authenticated && p->auth_user ? p->auth_user :
-	    "none", status, why, (double)(clock_now_ms() - p->start_ms) /
-	    1000.0);
+	    "none", status, log_text(why, text, sizeof(text)),
+	    (double)(clock_now_ms() - p->start_ms) / 1000.0);
 }
 
 static int
@@ -264,6 +274,7 @@ keep_spooled(const struct deliver_msg *m, const struct err *e,
 	struct queue_params	 p = *m->qp;
 	enum queue_outcome	 out = QUEUE_DISCARDED;
 	struct err		 qe;
+	char			 text[600];
 
 	/*
 	 * A DSN only when the caller is told "accepted" although some
@@ -272,7 +283,10 @@ keep_spooled(const struct deliver_msg *m, const struct err *e,
 	 */
 	p.dsn_on_submit = m->dsn_on_submit &&
 	    envelope_count(m->env, RCPT_FAILED) < m->env->nrcpts;
+	o->reported = p.dsn_on_submit && queue_wants_failure_dsn(m->env) &&
+	    envelope_count(m->env, RCPT_FAILED) > 0;
 	if (queue_spool_settle(m->q, m->sp, m->env, e, &p, &out, &qe) == -1) {
+		o->reported = 0;
 		if (out == QUEUE_DISCARDED) {
 			/* Nothing was committed: nothing promised. */
 			o->e = qe;
@@ -284,7 +298,8 @@ keep_spooled(const struct deliver_msg *m, const struct err *e,
 		 * for refused recipients could not be written.  Exiting 73/74
 		 * now would invite a resubmission, and a duplicate.
 		 */
-		log_warn("id=%s: %s", o->id, qe.msg);
+		log_warn("id=%s: %s", o->id, log_text(qe.msg, text,
+		    sizeof(text)));
 	}
 	o->queued = out == QUEUE_QUEUED;
 	o->cls = rcpt_class(m->env);

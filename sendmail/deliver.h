@@ -117,6 +117,7 @@ struct deliver_outcome {
 					   why it could not be kept */
 	int		 queued;	/* some recipients wait in the queue */
 	int		 delivered;	/* some recipients were accepted */
+	int		 reported;	/* refused ones got a DSN in the queue */
 	char		 id[QUEUE_ID_SIZE];	/* "" without a queue */
 	struct err	 e;		/* why not everything was delivered */
 };

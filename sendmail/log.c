@@ -2,10 +2,13 @@
  * log.c -- syslog, the log file and the -v transcript.
  *
  * The log file is opened with O_NOFOLLOW (a planted symlink must not
- * redirect our writes) and written with one write() per line so that
+ * redirect our writes) and O_NONBLOCK, and used only when it is a regular
+ * file (a FIFO must not block postern), and written with one write() per line so that
  * concurrent postern processes do not interleave within a line.  Text from
  * the network is passed as an argument, never as a format.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -27,22 +30,62 @@ static int	tracing;
 static int	saved_argc;
 static char	**saved_argv;
 
+/*
+ * Open the log file for appending: never through a symbolic link, never
+ * waiting (O_NONBLOCK: a FIFO without a reader fails at once with ENXIO,
+ * one with a reader is refused below), and only a regular file is kept.
+ * A missing file is created mode 0640 (fchmod: the umask does not matter),
+ * owned by the caller, except by a set-id run: there the caller is an
+ * ordinary user who would then own the system's log, so the file must
+ * exist (made by the package or the administrator, e.g. root:postern 0660).
+ * NULL on success, else why it cannot be used.
+ */
+static const char *
+log_file_open(const char *path, int *fdp)
+{
+	struct stat	st;
+	int		fd, created = 0, flags;
+	int		setid = getuid() != geteuid() || getgid() != getegid();
+
+	flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	fd = open(path, flags);
+	if (fd == -1 && errno == ENOENT && !setid) {
+		fd = open(path, flags | O_CREAT | O_EXCL, 0640);
+		created = fd != -1;
+		if (fd == -1 && errno == EEXIST)
+			fd = open(path, flags);
+	}
+	if (fd == -1)
+		return strerror(errno);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return "not a regular file";
+	}
+	if (created)
+		(void)fchmod(fd, 0640);
+	(void)fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
+	*fdp = fd;
+	return NULL;
+}
+
 void
 log_open(const struct config *c)
 {
+	const char	*why;
+
 	opened = 1;
 	use_stderr = c->log_stderr;
 	if (c->syslog_facility >= 0) {
 		openlog("postern", LOG_PID | LOG_NDELAY, c->syslog_facility);
 		use_syslog = 1;
 	}
-	if (c->log_file != NULL) {
-		log_fd = open(c->log_file, O_WRONLY | O_APPEND | O_CREAT |
-		    O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (c->log_file != NULL &&
+	    (why = log_file_open(c->log_file, &log_fd)) != NULL) {
+		log_fd = -1;
 		/* Not worth failing a delivery for, but not silent either. */
-		if (log_fd == -1 && use_syslog)
+		if (use_syslog)
 			syslog(LOG_WARNING, "cannot open log file %s: %s",
-			    c->log_file, strerror(errno));
+			    c->log_file, why);
 	}
 }
 
@@ -115,6 +158,77 @@ log_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(LOG_WARNING, fmt, ap);
 	va_end(ap);
+}
+
+/* Escape s into out: octets for which special() is true become \xHH. */
+static const char *
+escape(const char *s, int (*special)(unsigned char), char *out,
+    size_t outlen)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			o = 0;
+	unsigned char		c;
+
+	if (outlen == 0)
+		return out;
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (special(c)) {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0x0f];
+		} else {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+addr_special(unsigned char c)
+{
+	return c <= 0x20 || c == 0x7f || c == '\\' || c == '<' || c == '>' ||
+	    c == ',';
+}
+
+static int
+text_special(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '\\' || c == '(' || c == ')';
+}
+
+const char *
+log_addr(const char *addr, char *out, size_t outlen)
+{
+	size_t	n;
+
+	if (outlen < 6) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return out;
+	}
+	if (addr == NULL) {
+		snprintf(out, outlen, "none");
+		return out;
+	}
+	out[0] = '<';
+	escape(addr, addr_special, out + 1, outlen - 2);
+	n = strlen(out);	/* at most outlen - 2: room for ">" */
+	out[n] = '>';
+	out[n + 1] = '\0';
+	return out;
+}
+
+const char *
+log_text(const char *text, char *out, size_t outlen)
+{
+	return escape(text != NULL ? text : "", text_special, out, outlen);
 }
 
 void

@@ -226,6 +226,7 @@ mode_serve(struct run *r)
 	struct serve_params	 sp;
 	struct submit_serve	*c;
 	struct err		 e;
+	char			 text[600];
 	int			 rc;
 
 	load_dkim(r);
@@ -234,11 +235,14 @@ mode_serve(struct run *r)
 	memset(&sp, 0, sizeof(sp));
 	sp.hostname = r->proc.hostname;
 	sp.tmpdir = "/tmp";
+	/* 0 is no limit: serve.c then caps it at what SIZE= can say. */
+	sp.max_size = r->cfg.max_message_size != 0 ?
+	    (off_t)r->cfg.max_message_size : (off_t)CONFIG_SIZE_MAX;
 	rc = serve_run(STDIN_FILENO, STDOUT_FILENO, &sp, &h, &e);
 	submit_serve_free(c);
 	/* Nothing on stderr: the client reads replies, not our messages. */
 	if (rc == -1)
-		log_warn("-bs: %s", e.msg);
+		log_warn("-bs: %s", log_text(e.msg, text, sizeof(text)));
 	return rc == 0 ? EX_OK : exit_code(e.cls);
 }
 

@@ -16,7 +16,10 @@
  *  - A line of "." alone (then LF, CRLF or the end of input) ends the input
  *    when dot_ends is set; "..", ".x" and ".\r" followed by more text are
  *    ordinary data.  Dots are never un-stuffed.
- *  - A first line "From " (an mbox separator) is dropped.
+ *  - Every leading "From " line (an mbox separator) and ">From " line
+ *    (one quoted by a mailer, any number of ">") is dropped, as Postfix's
+ *    sendmail does; Return-Path and Content-Length fields are dropped as
+ *    Postfix's cleanup does.
  *  - The header section ends at the first empty line, at the end of input,
  *    or at the first line that is neither a field ("name:") nor a
  *    continuation (starts with SP or HTAB); such a line, and everything
@@ -73,6 +76,8 @@ struct field {
 	size_t	 len;		/* including every CRLF */
 	size_t	 namelen;	/* without blanks before the colon */
 	size_t	 colon;		/* offset of the colon from off */
+	int	 stray_cr;	/* a stray CR, repaired to a space, had text
+				   after it on its line */
 };
 
 struct msg {
@@ -310,14 +315,30 @@ hdr_add(struct msg *m, const char *p, size_t n, struct err *e)
 	return err_set(e, ERR_SOFTWARE, "out of memory");
 }
 
-/* Consume one header line into m->hdr in canonical form. */
+/* 1 if p[0..n) holds anything but SP and HTAB. */
 static int
-hdr_take_line(struct msg *m, struct msg_input *in, struct err *e)
+has_text(const char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t')
+			return 1;
+	return 0;
+}
+
+/*
+ * Consume one header line into m->hdr in canonical form.  *inner: a stray
+ * CR (repaired to a space) was followed by text on the line, i.e. it sat
+ * inside the field rather than just before its line end.
+ */
+static int
+hdr_take_line(struct msg *m, struct msg_input *in, int *inner, struct err *e)
 {
 	const char	*p;
 	ssize_t		 r;
 	size_t		 n, i, j;
-	int		 pend = 0, eol = 0;
+	int		 pend = 0, eol = 0, after_cr = 0;
 
 	while (!eol && (r = in_next(in, &p, 1)) > 0) {
 		n = (size_t)r;
@@ -333,6 +354,7 @@ hdr_take_line(struct msg *m, struct msg_input *in, struct err *e)
 			}
 			if (pend) {
 				m->cr_replaced++;
+				after_cr = 1;
 				if (hdr_add(m, " ", 1, e) == -1)
 					return -1;
 				pend = 0;
@@ -344,6 +366,8 @@ hdr_take_line(struct msg *m, struct msg_input *in, struct err *e)
 			}
 			for (j = i; j < n && p[j] != '\0' && p[j] != '\r'; j++)
 				;
+			if (after_cr && has_text(p + i, j - i))
+				*inner = 1;
 			if (hdr_add(m, p + i, j - i, e) == -1)
 				return -1;
 		}
@@ -357,6 +381,17 @@ hdr_take_line(struct msg *m, struct msg_input *in, struct err *e)
 			return -1;
 	}
 	return hdr_add(m, "\r\n", 2, e);
+}
+
+/* "From " after any number of ">": an mbox separator or a quoted one. */
+static int
+is_from_line(const char *p, size_t n)
+{
+	size_t	i = 0;
+
+	while (i < n && p[i] == '>')
+		i++;
+	return n - i >= 5 && memcmp(p + i, "From ", 5) == 0;
 }
 
 int
@@ -379,8 +414,7 @@ msg_read_headers(struct msg **mp, struct msg_input *in, struct err *e)
 		}
 		if (n == 0)
 			break;			/* end of input: no body */
-		if (first && n >= 5 && memcmp(p, "From ", 5) == 0) {
-			first = 0;
+		if (first && is_from_line(p, n)) {
 			if (in_skipline(in) == -1) {
 				in_error(in, e);
 				goto fail;
@@ -416,9 +450,10 @@ msg_read_headers(struct msg **mp, struct msg_input *in, struct err *e)
 			m->f[m->nf].len = 0;
 			m->f[m->nf].namelen = namelen;
 			m->f[m->nf].colon = colon;
+			m->f[m->nf].stray_cr = 0;
 			m->nf++;
 		}
-		if (hdr_take_line(m, in, e) == -1)
+		if (hdr_take_line(m, in, &m->f[m->nf - 1].stray_cr, e) == -1)
 			goto fail;
 		m->f[m->nf - 1].len = m->hdr.len - m->f[m->nf - 1].off;
 	}
@@ -520,13 +555,23 @@ msg_header_rcpts(const struct msg *m, struct addr_list *out, struct err *e)
 				break;
 		if (k == 3)
 			continue;
+		snprintf(what, sizeof(what), "%.*s header",
+		    (int)m->f[i].namelen, field_text(m, i));
+		/*
+		 * A stray CR inside an address field is refused, not repaired
+		 * (SPEC: CR or LF inside an address exits 65): "\rtest"@x
+		 * must not become the recipient " test"@x.
+		 */
+		if (m->f[i].stray_cr) {
+			err_set(e, ERR_DATA, "%s: stray CR inside the field",
+			    what);
+			goto fail;
+		}
 		if (field_unfold(m, i, &u, e) == -1)
 			goto fail;
 		if (blank(u.data, u.len))
 			continue;
 		if (addr_parse_list(u.data, u.len, out, e) == -1) {
-			snprintf(what, sizeof(what), "%.*s header",
-			    (int)m->f[i].namelen, field_text(m, i));
 			err_prefix(e, what);
 			goto fail;
 		}
@@ -968,6 +1013,15 @@ emit_headers(const struct msg *m, struct out *o, const struct msg_opts *opts,
 	for (i = 0; i < m->nf; i++) {
 		if (field_is(m, i, "bcc") || field_is(m, i, "resent-bcc"))
 			continue;
+		/*
+		 * Return-Path is the final delivery's to add (RFC 5321 4.4:
+		 * an originating system should not send it); Content-Length
+		 * describes a local mailbox, not what goes on the wire.
+		 * Postfix's cleanup drops both.
+		 */
+		if (field_is(m, i, "return-path") ||
+		    field_is(m, i, "content-length"))
+			continue;
 		if (qp && field_is(m, i, "content-transfer-encoding"))
 			continue;
 		if (opts->force_from && field_is(m, i, "from")) {
@@ -1316,7 +1370,7 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 	struct enc	 en;
 	struct stat	 sb;
 	const char	*p;
-	off_t		 body_off;
+	off_t		 body_off, taken;
 	ssize_t		 n;
 	int		 rc = -1;
 
@@ -1342,8 +1396,15 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 	memset(&en, 0, sizeof(en));
 	en.o = o;
 	en.split = body_splits(m);
-	while ((n = in_next(in, &p, 0)) > 0)
+	taken = body_off;
+	while ((n = in_next(in, &p, 0)) > 0) {
 		enc_feed(&en, p, (size_t)n);
+		taken += n;
+		/* Counting the input too: NULs from /dev/zero write nothing. */
+		if (opts->max_size > 0 && (taken > opts->max_size ||
+		    o->total > opts->max_size))
+			goto toobig;
+	}
 	if (n == -1) {
 		in_error(in, e);
 		goto done;
@@ -1374,8 +1435,15 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 	if (st->has_8bit_headers)
 		st->has_8bit = 1;
 	st->size = o->total;
+	if (opts->max_size > 0 && o->total > opts->max_size)
+		goto toobig;	/* the quoted-printable form grew */
 	rc = 0;
 done:
 	free(o);
 	return rc;
+toobig:
+	err_set(e, ERR_DATA, "message larger than [queue] max_message_size "
+	    "(%lld octets)", (long long)opts->max_size);
+	free(o);
+	return -1;
 }

@@ -57,6 +57,12 @@ struct msg_opts {
 	/* Right side of an added Message-ID; NULL: domain, or "localhost". */
 	const char	*msgid_domain;
 	const char	*tmpdir;	/* for a scratch file; NULL: /tmp */
+	/*
+	 * 0: no limit.  Else msg_write() stops reading as soon as the input
+	 * it has taken, or the message it has written, exceeds this many
+	 * octets and fails with ERR_DATA (the caller discards the output).
+	 */
+	off_t		 max_size;
 	const struct msg_tap *tap;	/* NULL: none */
 };
 

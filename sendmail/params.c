@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "net.h"
@@ -132,13 +133,24 @@ params_open(void *arg, struct smtp_session **sp, struct err *e)
 
 static void
 params_queue(const struct config *c, const char *hostname,
-    struct queue_params *qp)
+    int privileged, struct queue_params *qp)
 {
 	queue_params_init(qp);
 	qp->retry = c->retry;
 	qp->retry_max = c->retry_max;
 	qp->lifetime = c->lifetime;
+	qp->delay_warning = c->delay_warning;
 	qp->hostname = c->domain ? c->domain : hostname;
+	/*
+	 * The privilege model (postern(8) SECURITY): a set-gid run by anyone
+	 * but root handles only the caller's own entries, so a user can
+	 * neither repeat another user's mail (SIGKILL after the 250), nor
+	 * stall it (SIGSTOP while holding its lock), nor see it with -v.
+	 */
+	if (privileged && getuid() != 0) {
+		qp->own_only = 1;
+		qp->own_uid = getuid();
+	}
 }
 
 void
@@ -160,7 +172,8 @@ params_submit(const struct config *c, const struct params_caller *caller,
 	p->how = (enum submit_how)(caller->delivery != CLI_DELIVERY_UNSET ?
 	    caller->delivery : (int)c->delivery);
 	p->tls_verify = c->tls_verify;
-	params_queue(c, caller->hostname, &p->qp);
+	params_queue(c, caller->hostname, caller->privileged, &p->qp);
+	p->max_size = (off_t)c->max_message_size;
 
 	ps->cfg = c;
 	ps->privileged = caller->privileged;

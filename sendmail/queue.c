@@ -203,7 +203,8 @@ record_failures(struct queue *q, const struct queue_entry *qe, int datafd,
 		st->failed++;
 	if (!p->no_dsn && wants_failure_dsn(&qe->env)) {
 		err_clear(&de);
-		if (dsn_queue(q, qe, datafd, before, expired, p, &de) == -1) {
+		if (dsn_queue(q, qe, datafd, before, expired, 0, p, &de) ==
+		    -1) {
 			if (de.cls != ERR_DATA) {
 				*e = de;
 				return -1;
@@ -275,9 +276,20 @@ schedule(struct queue_entry *qe, const struct queue_params *p, time_t now,
  * expired, keep newly failed recipients in failed/ and bounce them, then
  * update or remove the entry.
  */
+/* Whether qe is owed its one "delayed" DSN now (delay_warning). */
+static int
+delay_due(const struct queue_params *p, const struct queue_entry *qe,
+    time_t now)
+{
+	return p->delay_warning != 0 && !p->no_dsn && !qe->warned &&
+	    count_left(&qe->env) > 0 &&
+	    now - qe->created >= (time_t)p->delay_warning &&
+	    wants_delay_dsn(&qe->env);
+}
+
 static int
 entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
-    const enum rcpt_state *before, const struct queue_params *p,
+    const enum rcpt_state *before, int tried, const struct queue_params *p,
     const struct queue_deliverer *d, struct queue_stats *st, struct err *e)
 {
 	time_t		 now = now_of(p), expiry;
@@ -310,10 +322,22 @@ entry_settle(struct queue *q, struct queue_entry *qe, int datafd,
 		else if (nfail == 0 && st != NULL)
 			st->sent++;
 	} else {
-		schedule(qe, p, now, expiry);
+		if (tried)
+			schedule(qe, p, now, expiry);
+		/*
+		 * The one "delayed" DSN, queued before the entry records it:
+		 * a crash in between repeats the warning, never loses it.
+		 * One that cannot be queued now is tried at the next run.
+		 */
+		if (delay_due(p, qe, now) && dsn_queue(q, qe, datafd, before,
+		    0, 1, p, &ue) == 0) {
+			qe->warned = 1;
+			if (st != NULL)
+				st->dsn++;
+		}
 		if (entry_update(q, qe, e) == -1)
 			return -1;
-		status = nfail > 0 ? "failed" : "deferred";
+		status = nfail > 0 ? "failed" : tried ? "deferred" : "delayed";
 		if (st != NULL)
 			st->deferred++;
 	}
@@ -351,7 +375,7 @@ attempt(struct queue *q, struct queue_entry *qe, int datafd, int deliver,
 	}
 	if (deliver && st != NULL)
 		st->due++;
-	rc = entry_settle(q, qe, datafd, before, p, d, st, e);
+	rc = entry_settle(q, qe, datafd, before, deliver, p, d, st, e);
 	free(before);
 	return rc;
 }
@@ -417,6 +441,31 @@ lock_data(struct queue *q, const char *id, int *locked, struct stat *st)
 }
 
 /*
+ * Whether the entry ID belongs to someone this run must leave alone
+ * (p->own_only: a non-root caller of a set-gid run).  Decided from the
+ * control file before any lock is taken, so such a caller never holds
+ * another user's lock and cannot stall or repeat another user's mail.  An
+ * entry whose control file cannot be read, or that records no owner (an
+ * older file), is left to root.
+ */
+static int
+foreign(struct queue *q, const char *id, const struct queue_params *p)
+{
+	struct queue_entry	qe;
+	struct err		pe;
+	char			name[QUEUE_ID_SIZE + 8];
+	int			other;
+
+	if (!p->own_only)
+		return 0;
+	ename(name, sizeof(name), id, ".ctl");
+	other = read_ctl(q->qfd, name, &qe, &pe) != 0 || qe.owner < 0 ||
+	    (uid_t)qe.owner != p->own_uid;
+	queue_entry_free(&qe);
+	return other;
+}
+
+/*
  * One entry whose data file is open and locked as datafd.  Reads the
  * control file only now, so the state seen is the latest.  expire_only:
  * the deliverer can send nothing more (its more() said 0), so an entry
@@ -432,7 +481,7 @@ process_locked(struct queue *q, const char *id, int datafd,
 	struct queue_entry	qe;
 	struct err		pe;
 	char			name[QUEUE_ID_SIZE + 8];
-	int			rc, past;
+	int			rc, past, due;
 	time_t			now = now_of(p);
 
 	*tried = 0;
@@ -441,6 +490,11 @@ process_locked(struct queue *q, const char *id, int datafd,
 	err_clear(&pe);
 	if ((rc = read_ctl(q->qfd, name, &qe, &pe)) == 1)
 		return 0;	/* finished by someone else meanwhile */
+	if (rc == 0 && p->own_only && (qe.owner < 0 ||
+	    (uid_t)qe.owner != p->own_uid)) {
+		queue_entry_free(&qe);
+		return 0;	/* replaced meanwhile by another's entry */
+	}
 	if (rc == 0 && strcmp(qe.id, id) != 0)
 		rc = err_set(&pe, ERR_DATA, "id %s in file %s", qe.id, name);
 	if (rc == 0 && qe.size != dst->st_size)
@@ -459,13 +513,14 @@ process_locked(struct queue *q, const char *id, int datafd,
 		return 0;	/* not chosen by -qI, -qR, -qS */
 	}
 	past = now >= qe.created + (time_t)p->lifetime;
-	if ((expire_only && !past) ||
-	    (!force && qe.next_attempt > now && !past)) {
+	due = !expire_only && (force || qe.next_attempt <= now || past);
+	/* Not due, but owed its delay warning: that alone, no attempt. */
+	if (!due && !past && !delay_due(p, &qe, now)) {
 		queue_entry_free(&qe);
 		return 0;
 	}
 	*tried = 1;
-	rc = attempt(q, &qe, datafd, !expire_only, p, d, st, e);
+	rc = attempt(q, &qe, datafd, due, p, d, st, e);
 	queue_entry_free(&qe);
 	return rc;
 }
@@ -544,13 +599,52 @@ list_dir(int dirfd, struct names *l, struct err *e)
 	return 0;
 }
 
-/*
- * Remove what crashed processes left: tmp/ files nobody holds (and old
- * enough that their creator is not between open and flock), and q/ data
- * files without a control file that nobody holds.
- */
+/* Whether this run may touch a file with these attributes (own_only). */
+static int
+owned(const struct queue_params *p, const struct stat *sb)
+{
+	return !p->own_only || sb->st_uid == p->own_uid;
+}
+
+/* tmp/ files old enough and unlocked: their writer is gone. */
 static void
-cleanup(struct queue *q, time_t now, struct queue_stats *st)
+cleanup_tmp(struct queue *q, const struct queue_params *p,
+    struct queue_stats *st)
+{
+	time_t		 now = now_of(p);
+	struct names	 l;
+	struct stat	 sb, sn;
+	struct err	 e;
+	char		 id[QUEUE_ID_SIZE];
+	size_t		 i;
+	int		 fd;
+
+	if (list_dir(q->tmpfd, &l, &e) == -1)
+		return;
+	for (i = 0; i < l.n; i++) {
+		if (!name_has(l.v[i], ".data", id) &&
+		    !name_has(l.v[i], ".ctl", id))
+			continue;
+		fd = openat(q->tmpfd, l.v[i], O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    now - sb.st_mtime >= TMP_MAX_AGE && owned(p, &sb) &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    fstatat(q->tmpfd, l.v[i], &sn, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    sn.st_ino == sb.st_ino && sn.st_dev == sb.st_dev &&
+		    unlinkat(q->tmpfd, l.v[i], 0) == 0 && st != NULL)
+			st->cleaned++;
+		close(fd);
+	}
+	names_free(&l);
+}
+
+/* q/ data files without a control file that nobody holds. */
+static void
+cleanup_q(struct queue *q, const struct queue_params *p,
+    struct queue_stats *st)
 {
 	struct names	 l;
 	struct stat	 sb, sn;
@@ -559,46 +653,43 @@ cleanup(struct queue *q, time_t now, struct queue_stats *st)
 	size_t		 i;
 	int		 fd, locked;
 
-	if (list_dir(q->tmpfd, &l, &e) == 0) {
-		for (i = 0; i < l.n; i++) {
-			if (!name_has(l.v[i], ".data", id) &&
-			    !name_has(l.v[i], ".ctl", id))
-				continue;
-			fd = openat(q->tmpfd, l.v[i], O_RDONLY | O_NOFOLLOW |
-			    O_NONBLOCK | O_CLOEXEC);
-			if (fd == -1)
-				continue;
-			if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-			    now - sb.st_mtime >= TMP_MAX_AGE &&
-			    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-			    fstatat(q->tmpfd, l.v[i], &sn,
-			    AT_SYMLINK_NOFOLLOW) == 0 &&
-			    sn.st_ino == sb.st_ino && sn.st_dev == sb.st_dev &&
-			    unlinkat(q->tmpfd, l.v[i], 0) == 0 && st != NULL)
-				st->cleaned++;
-			close(fd);
-		}
-		names_free(&l);
+	if (list_dir(q->qfd, &l, &e) == -1)
+		return;
+	for (i = 0; i < l.n; i++) {
+		if (!name_has(l.v[i], ".data", id))
+			continue;
+		ename(ctl, sizeof(ctl), id, ".ctl");
+		if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) == 0 ||
+		    errno != ENOENT)
+			continue;
+		/* A set-gid user's run touches only its own files. */
+		if (p->own_only && (fstatat(q->qfd, l.v[i], &sn,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !owned(p, &sn)))
+			continue;
+		if ((fd = lock_data(q, id, &locked, &sb)) == -1)
+			continue;
+		/* Still no control file, now that we hold it? */
+		if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) == -1 &&
+		    errno == ENOENT && unlinkat(q->qfd, l.v[i], 0) == 0 &&
+		    st != NULL)
+			st->cleaned++;
+		close(fd);
 	}
-	if (list_dir(q->qfd, &l, &e) == 0) {
-		for (i = 0; i < l.n; i++) {
-			if (!name_has(l.v[i], ".data", id))
-				continue;
-			ename(ctl, sizeof(ctl), id, ".ctl");
-			if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) ==
-			    0 || errno != ENOENT)
-				continue;
-			if ((fd = lock_data(q, id, &locked, &sb)) == -1)
-				continue;
-			/* Still no control file, now that we hold it? */
-			if (fstatat(q->qfd, ctl, &sn, AT_SYMLINK_NOFOLLOW) ==
-			    -1 && errno == ENOENT &&
-			    unlinkat(q->qfd, l.v[i], 0) == 0 && st != NULL)
-				st->cleaned++;
-			close(fd);
-		}
-		names_free(&l);
-	}
+	names_free(&l);
+}
+
+/*
+ * Remove what crashed processes left: tmp/ files nobody holds (and old
+ * enough that their creator is not between open and flock), and q/ data
+ * files without a control file that nobody holds.  A set-gid user's run
+ * (own_only) removes only files that user owns.
+ */
+static void
+cleanup(struct queue *q, const struct queue_params *p,
+    struct queue_stats *st)
+{
+	cleanup_tmp(q, p, st);
+	cleanup_q(q, p, st);
 }
 
 int
@@ -621,7 +712,7 @@ queue_run(struct queue *q, const struct queue_params *p,
 		return 0;	/* no queue: nothing to do */
 	if (writable(q, e) == -1)
 		return -1;
-	cleanup(q, now_of(p), st);
+	cleanup(q, p, st);
 	if (list_dir(q->qfd, &l, e) == -1)
 		return -1;
 	for (i = 0; i < l.n; i++) {
@@ -637,6 +728,10 @@ queue_run(struct queue *q, const struct queue_params *p,
 		 * in the queue like any other message.
 		 */
 		expire_only = d->more != NULL && !d->more(d->arg);
+		if (foreign(q, id, p)) {
+			st->others++;
+			continue;
+		}
 		if ((fd = lock_data(q, id, &locked, &sb)) == -1) {
 			if (locked == LOCK_HELD)
 				st->locked++;
@@ -733,7 +828,7 @@ queue_spool_settle(struct queue *q, struct queue_spool *s,
 			if (failed_rc == 0 && p->dsn_on_submit && !p->no_dsn &&
 			    wants_failure_dsn(env))
 				failed_rc = dsn_queue(q, &qe, s->fd, before, 0,
-				    p, e);
+				    0, p, e);
 			rc = failed_rc;
 		}
 	} else {
@@ -744,7 +839,7 @@ queue_spool_settle(struct queue *q, struct queue_spool *s,
 		}
 		*out = QUEUE_FAILED;
 		if (p->dsn_on_submit && !p->no_dsn && wants_failure_dsn(env))
-			rc = dsn_queue(q, &qe, s->fd, before, 0, p, e);
+			rc = dsn_queue(q, &qe, s->fd, before, 0, 0, p, e);
 	}
 out:
 	free(qe.last_error);

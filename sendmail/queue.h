@@ -114,7 +114,10 @@ struct queue_entry {
 	time_t		 next_attempt;
 	unsigned	 attempts;
 	off_t		 size;		/* of the data file */
+	long long	 owner;		/* uid that submitted it (record O);
+					   -1: not recorded (older files) */
 	char		*last_error;	/* NULL: none */
+	int		 warned;	/* a "delayed" DSN was queued (W) */
 	struct envelope	 env;		/* with each recipient's state */
 };
 
@@ -123,12 +126,19 @@ struct queue_params {
 	unsigned	 retry;		/* first retry delay, seconds */
 	unsigned	 retry_max;	/* the delay doubles up to this */
 	unsigned	 lifetime;	/* then the message fails for good */
+	unsigned	 delay_warning;	/* one "delayed" DSN after this long
+					   in the queue; 0: never */
 	int		 force;		/* ignore next-attempt times */
 	size_t		 max_entries;	/* handle at most this many: tried
 					   or expired (queue_run); 0: all */
 	int		 no_dsn;	/* never queue a DSN */
 	int		 dsn_on_submit;	/* queue_spool_settle() queues DSNs too */
 	const char	*hostname;	/* Reporting-MTA, DSN From/Message-ID */
+	int		 own_only;	/* handle only entries whose owner is
+					   own_uid: never open, lock or touch
+					   another user's entry (a non-root
+					   caller of a set-gid run) */
+	uid_t		 own_uid;
 	time_t		 now;		/* 0: time(NULL) (tests set it) */
 	/* -qI, -qR, -qS: only entries select() says 1 for; NULL: all. */
 	int		(*select)(void *arg, const struct queue_entry *qe);
@@ -150,7 +160,8 @@ struct queue_params {
  * the others stay as they are.
  * report() (optional): one call per entry handled, for the log line; status
  * is "sent", "deferred", "failed", "expired" (past lifetime, whether or not
- * a last attempt was made) or "malformed", detail the last error or NULL.
+ * a last attempt was made), "delayed" (not tried now, but its "delayed"
+ * DSN was queued) or "malformed", detail the last error or NULL.
  */
 struct queue_deliverer {
 	void	*arg;
@@ -165,6 +176,7 @@ struct queue_stats {
 	size_t	 entries;	/* control files seen */
 	size_t	 due;		/* tried: deliver() was called for them */
 	size_t	 locked;	/* skipped: another process holds them */
+	size_t	 others;	/* skipped: another user's (own_only) */
 	size_t	 sent;		/* finished: every recipient accepted */
 	size_t	 deferred;	/* kept for a retry */
 	size_t	 failed;	/* moved to (or copied into) failed/ */
@@ -301,6 +313,12 @@ const char *queue_dir(const struct queue *q);
  */
 int	queue_delete(struct queue *q, const char *id, long wait_ms,
 	    struct err *e);
+
+/*
+ * 1 when a failure of env's recipients gets a DSN: a sender that is not
+ * the null sender, and DSN NOTIFY unset or holding "failure".
+ */
+int	queue_wants_failure_dsn(const struct envelope *env);
 
 /*
  * The control file (format in queue_ctl.c), exposed for tests and the

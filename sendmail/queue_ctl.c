@@ -18,6 +18,9 @@
  *
  *	I   id, equal to the file name             required, first
  *	T   created, Unix seconds                  required
+ *	O   owner: the real uid of the process     optional (files written
+ *	    that created the entry                 before 0.2 lack it: such
+ *	                                           an entry is root's)
  *	S   envelope sender, "" = null sender      required
  *	N   DSN NOTIFY   R  DSN RET   V  ENVID      optional
  *	B   body type: 0 unspecified, 7, 8         optional
@@ -26,6 +29,7 @@
  *	A   attempts so far                        required
  *	X   next attempt, Unix seconds             required
  *	E   last error                             optional
+ *	W   "1": the "delayed" DSN was queued       optional (0.2)
  *	C   number of recipients, 1..QUEUE_RCPT_MAX  required, before any r
  *	r   recipient address (starts a recipient)
  *	s   its state: P pending, S sent, D deferred, F failed  (one per r)
@@ -74,6 +78,7 @@ void
 queue_entry_init(struct queue_entry *qe)
 {
 	memset(qe, 0, sizeof(*qe));
+	qe->owner = -1;
 	envelope_init(&qe->env);
 }
 
@@ -203,7 +208,8 @@ format_check(const struct queue_entry *qe, struct err *e)
 		return err_set(e, ERR_DATA, "queue: bad DSN ENVID");
 	if (qe->created < 0 || (uint64_t)qe->created >= TIME_MAX ||
 	    qe->next_attempt < 0 || (uint64_t)qe->next_attempt >= TIME_MAX ||
-	    qe->size < 0 || (uint64_t)qe->size >= SIZE_MAX_Q)
+	    qe->size < 0 || (uint64_t)qe->size >= SIZE_MAX_Q ||
+	    qe->owner < -1 || qe->owner >= (long long)OWNER_MAX)
 		return err_set(e, ERR_SOFTWARE, "queue: value out of range");
 	return 0;
 }
@@ -218,6 +224,8 @@ format_head(const struct queue_entry *qe, struct buf *out)
 	bad |= buf_adds(out, CTL_MAGIC);
 	bad |= put_str(out, "I", qe->id);
 	bad |= put_num(out, "T", (unsigned long long)qe->created);
+	if (qe->owner >= 0)
+		bad |= put_num(out, "O", (unsigned long long)qe->owner);
 	bad |= put_str(out, "S", env->sender);
 	if (env->dsn_notify != NULL)
 		bad |= put_str(out, "N", env->dsn_notify);
@@ -233,6 +241,8 @@ format_head(const struct queue_entry *qe, struct buf *out)
 	bad |= put_num(out, "X", (unsigned long long)qe->next_attempt);
 	if (qe->last_error != NULL)
 		bad |= put_text(out, "E", qe->last_error);
+	if (qe->warned)
+		bad |= put_str(out, "W", "1");
 	bad |= put_num(out, "C", env->nrcpts);
 	return bad;
 }
@@ -341,7 +351,8 @@ dupn(const char *v, size_t len)
 
 	if ((p = malloc(len + 1)) == NULL)
 		return NULL;
-	memcpy(p, v, len);
+	if (len > 0)
+		memcpy(p, v, len);	/* v may be NULL for an empty value */
 	p[len] = '\0';
 	return p;
 }
@@ -351,7 +362,7 @@ enum {
 	SEEN_I = 0x001, SEEN_T = 0x002, SEEN_S = 0x004, SEEN_N = 0x008,
 	SEEN_R = 0x010, SEEN_V = 0x020, SEEN_B = 0x040, SEEN_U = 0x080,
 	SEEN_Z = 0x100, SEEN_A = 0x200, SEEN_X = 0x400, SEEN_E = 0x800,
-	SEEN_C = 0x1000
+	SEEN_C = 0x1000, SEEN_O = 0x2000, SEEN_W = 0x4000
 };
 #define SEEN_REQUIRED	(SEEN_I | SEEN_T | SEEN_S | SEEN_Z | SEEN_A | \
 			 SEEN_X | SEEN_C)
@@ -364,7 +375,7 @@ scalar_bit(const char *tag)
 		{ "N", SEEN_N }, { "R", SEEN_R }, { "V", SEEN_V },
 		{ "B", SEEN_B }, { "U", SEEN_U }, { "Z", SEEN_Z },
 		{ "A", SEEN_A }, { "X", SEEN_X }, { "E", SEEN_E },
-		{ "C", SEEN_C }
+		{ "C", SEEN_C }, { "O", SEEN_O }, { "W", SEEN_W }
 	};
 	size_t	i;
 
@@ -374,7 +385,7 @@ scalar_bit(const char *tag)
 	return 0;
 }
 
-/* I, T, X, Z, A, C: the id and the numbers; 1 when tag is none of them. */
+/* I, T, X, Z, A, C, O: the id and the numbers; 1 when tag is none of them. */
 static int
 parse_number(struct queue_entry *qe, const char *tag, const char *v,
     size_t len, size_t *count, struct err *e)
@@ -400,6 +411,11 @@ parse_number(struct queue_entry *qe, const char *tag, const char *v,
 		else
 			qe->next_attempt = (time_t)n;
 		return 0;
+	case 'O':
+		if (text_parse_u64(v, len, OWNER_MAX - 1, &n) == -1)
+			return err_set(e, ERR_DATA, "bad owner");
+		qe->owner = (long long)n;
+		return 0;
 	case 'Z':
 		if (text_parse_u64(v, len, SIZE_MAX_Q - 1, &n) == -1)
 			return err_set(e, ERR_DATA, "bad size");
@@ -422,11 +438,19 @@ parse_number(struct queue_entry *qe, const char *tag, const char *v,
 	return 1;
 }
 
-/* B and U: one-octet flags. */
+/* B, U and W: one-octet flags. */
 static int
-parse_flag(struct envelope *env, char tag, const char *v, size_t len,
+parse_flag(struct queue_entry *qe, char tag, const char *v, size_t len,
     struct err *e)
 {
+	struct envelope	*env = &qe->env;
+
+	if (tag == 'W') {
+		if (len != 1 || v[0] != '1')
+			return err_set(e, ERR_DATA, "bad warned flag");
+		qe->warned = 1;
+		return 0;
+	}
 	if (tag == 'B') {
 		if (len != 1 || v[0] == '\0' || strchr("078", v[0]) == NULL)
 			return err_set(e, ERR_DATA, "bad body type");
@@ -440,7 +464,7 @@ parse_flag(struct envelope *env, char tag, const char *v, size_t len,
 	return 0;
 }
 
-/* S, N, R, V, E (strings), B, U; 1 when tag is none of them. */
+/* S, N, R, V, E (strings), B, U, W; 1 when tag is none of them. */
 static int
 parse_string(struct queue_entry *qe, const char *tag, const char *v,
     size_t len, struct err *e)
@@ -476,7 +500,8 @@ parse_string(struct queue_entry *qe, const char *tag, const char *v,
 		break;
 	case 'B':
 	case 'U':
-		return parse_flag(env, tag[0], v, len, e);
+	case 'W':
+		return parse_flag(qe, tag[0], v, len, e);
 	default:
 		return 1;
 	}

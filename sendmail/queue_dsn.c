@@ -169,22 +169,47 @@ wants_failure_dsn(const struct envelope *env)
 	return strcasestr(n, "failure") != NULL;
 }
 
+int
+queue_wants_failure_dsn(const struct envelope *env)
+{
+	return wants_failure_dsn(env);
+}
+
+/* -N delay or no -N, and not the null sender (RFC 3461 4.1). */
+int
+wants_delay_dsn(const struct envelope *env)
+{
+	const char	*n = env->dsn_notify;
+
+	if (env->sender == NULL || env->sender[0] == '\0')
+		return 0;
+	return n == NULL || strcasestr(n, "delay") != NULL;
+}
+
 /* What every part of one DSN needs. */
 struct dsn {
 	const struct queue_entry *qe;
 	const enum rcpt_state	*before;
 	int			 expired;
+	int			 delayed;	/* the delay_warning one */
 	const char		*host;
 	const char		*id;		/* the DSN's own queue id */
-	char			 date[64], adate[64], boundary[80];
+	char			 date[64], adate[64], udate[64];
+	char			 boundary[80];
 };
 
-/* Newly failed in this attempt. */
+/*
+ * A recipient the DSN is about: newly failed in this attempt, or, for the
+ * "delayed" one, still waiting.
+ */
 static int
 dsn_newly_failed(const struct dsn *d, size_t i)
 {
-	return d->qe->env.rcpts[i].state == RCPT_FAILED &&
-	    d->before[i] != RCPT_FAILED;
+	enum rcpt_state	st = d->qe->env.rcpts[i].state;
+
+	if (d->delayed)
+		return st == RCPT_DEFERRED || st == RCPT_PENDING;
+	return st == RCPT_FAILED && d->before[i] != RCPT_FAILED;
 }
 
 static void
@@ -193,7 +218,9 @@ dsn_head(struct dsnw *w, const struct dsn *d)
 	dsn_printf(w, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n",
 	    d->host);
 	dsn_printf(w, "To: <%s>\r\n", d->qe->env.sender);
-	dsn_printf(w, "Subject: Undelivered Mail Returned to Sender\r\n");
+	dsn_printf(w, "Subject: %s\r\n", d->delayed ?
+	    "Delayed Mail (still being retried)" :
+	    "Undelivered Mail Returned to Sender");
 	dsn_printf(w, "Date: %s\r\n", d->date);
 	dsn_printf(w, "Message-ID: <%s.dsn@%s>\r\n", d->id, d->host);
 	dsn_printf(w, "Auto-Submitted: auto-replied\r\n");
@@ -216,9 +243,16 @@ dsn_text(struct dsnw *w, const struct dsn *d)
 	    "Content-Transfer-Encoding: 8bit\r\n\r\n");
 	dsn_printf(w, "This is the mail system at host %s.\r\n\r\n",
 	    d->host);
-	dsn_printf(w, "Your message (queue id %s, submitted %s)\r\n"
-	    "could not be delivered to one or more recipients.\r\n",
-	    d->qe->id, d->adate);
+	if (d->delayed)
+		dsn_printf(w, "Your message (queue id %s, submitted %s)\r\n"
+		    "could not be delivered yet to one or more recipients.\r\n"
+		    "It is still being retried, until %s; this is only a "
+		    "warning,\r\nyou need not send it again.\r\n", d->qe->id,
+		    d->adate, d->udate);
+	else
+		dsn_printf(w, "Your message (queue id %s, submitted %s)\r\n"
+		    "could not be delivered to one or more recipients.\r\n",
+		    d->qe->id, d->adate);
 	if (d->expired)
 		dsn_printf(w, "It could not be delivered within the "
 		    "queue lifetime.\r\n");
@@ -228,8 +262,8 @@ dsn_text(struct dsnw *w, const struct dsn *d)
 
 		if (!dsn_newly_failed(d, i))
 			continue;
-		clean_line(r->reply != NULL ? r->reply : "failed", line,
-		    900);
+		clean_line(r->reply != NULL ? r->reply : d->delayed ?
+		    "not delivered yet" : "failed", line, 900);
 		dsn_printf(w, "<%s>: %s\r\n", r->addr, line);
 	}
 }
@@ -244,10 +278,16 @@ dsn_rcpt(struct dsnw *w, const struct dsn *d, const struct rcpt *r)
 	status_of(r->reply, d->expired && r->reply != NULL &&
 	    strncmp(r->reply, EXPIRED_TEXT, sizeof(EXPIRED_TEXT) - 1) == 0,
 	    status, sizeof(status));
-	clean_line(r->reply != NULL ? r->reply : "failed", line, 900);
+	if (d->delayed && status[0] != '4')
+		snprintf(status, sizeof(status), "4.0.0");
+	clean_line(r->reply != NULL ? r->reply : d->delayed ?
+	    "not delivered yet" : "failed", line, 900);
 	dsn_printf(w, "\r\nFinal-Recipient: %s; %s\r\n",
 	    addr_is_utf8(r->addr) ? "utf-8" : "rfc822", r->addr);
-	dsn_printf(w, "Action: failed\r\nStatus: %s\r\n", status);
+	dsn_printf(w, "Action: %s\r\nStatus: %s\r\n", d->delayed ?
+	    "delayed" : "failed", status);
+	if (d->delayed)
+		dsn_printf(w, "Will-Retry-Until: %s\r\n", d->udate);
 	if (line[0] >= '2' && line[0] <= '5' && line[1] >= '0' &&
 	    line[1] <= '9' && line[2] >= '0' && line[2] <= '9')
 		dsn_printf(w, "Diagnostic-Code: smtp; %s\r\n", line);
@@ -299,11 +339,12 @@ dsn_commit(struct queue *q, struct queue_spool *s,
 
 /*
  * Queue an RFC 3464 delivery status notification to qe's sender for the
- * recipients that failed in this attempt (state FAILED, before[] not).
+ * recipients that failed in this attempt (state FAILED, before[] not), or,
+ * delayed, the "delayed" one for those still waiting (DEFERRED, PENDING).
  */
 int
 dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
-    const enum rcpt_state *before, int expired,
+    const enum rcpt_state *before, int expired, int delayed,
     const struct queue_params *p, struct err *e)
 {
 	struct queue_spool	*s;
@@ -314,6 +355,7 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 	d.qe = qe;
 	d.before = before;
 	d.expired = expired;
+	d.delayed = delayed;
 	d.host = p != NULL && p->hostname != NULL && p->hostname[0] != '\0' ?
 	    p->hostname : "localhost";
 	if (queue_spool_begin(q, &s, e) == -1)
@@ -324,6 +366,8 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 	buf_init(&w.b, 2 * DSN_FLUSH + 4096);
 	text_date(now_of(p), d.date, sizeof(d.date));
 	text_date(qe->created, d.adate, sizeof(d.adate));
+	text_date(qe->created + (time_t)(p != NULL ? p->lifetime : 0),
+	    d.udate, sizeof(d.udate));
 	snprintf(d.boundary, sizeof(d.boundary), "=_postern_%s_=", s->id);
 
 	dsn_head(&w, &d);

@@ -25,6 +25,7 @@
 #define ID_TRIES	16
 #define TIME_MAX	((uint64_t)1 << 40)	/* sane Unix seconds */
 #define SIZE_MAX_Q	((uint64_t)1 << 50)
+#define OWNER_MAX	((uint64_t)UINT32_MAX)	/* uid_t; (uid_t)-1 is no uid */
 #define EXPIRED_TEXT	"delivery time expired"
 
 struct queue {
@@ -93,9 +94,15 @@ int	entry_update(struct queue *q, const struct queue_entry *qe,
 /* the sender asked for (or did not refuse) failure DSNs */
 int	wants_failure_dsn(const struct envelope *env);
 
-/* queue a DSN for the recipients that newly failed (queue_dsn.c) */
+/* the sender asked for (or did not refuse) delay DSNs (queue_dsn.c) */
+int	wants_delay_dsn(const struct envelope *env);
+
+/*
+ * queue a DSN for the recipients that newly failed, or (delayed) the one
+ * "delayed" DSN for those still waiting (queue_dsn.c)
+ */
 int	dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
-	    const enum rcpt_state *before, int expired,
+	    const enum rcpt_state *before, int expired, int delayed,
 	    const struct queue_params *p, struct err *e);
 
 #endif

@@ -590,6 +590,7 @@ entry_from_env(struct queue_entry *qe, const char *id, int datafd,
 	qe->size = st.st_size;
 	qe->created = time(NULL);
 	qe->next_attempt = qe->created;
+	qe->owner = (long long)getuid();
 	/* Borrowed: the caller's envelope; never freed through qe. */
 	qe->env = *env;
 	return 0;

@@ -48,6 +48,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "auth.h"
 #include "clock.h"
 #include "log.h"
@@ -377,9 +378,11 @@ default_helo(const struct conn *conn, char *out, size_t len)
 		host[sizeof(host) - 1] = '\0';
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_flags = AI_CANONNAME;
+		/* harden (issue 11): only a name that is SMTP syntax. */
 		if (getaddrinfo(host, NULL, &hints, &res) == 0 &&
 		    res->ai_canonname != NULL &&
 		    strchr(res->ai_canonname, '.') != NULL &&
+		    addr_domain_valid(res->ai_canonname) &&
 		    strlen(res->ai_canonname) < len) {
 			snprintf(out, len, "%s", res->ai_canonname);
 			freeaddrinfo(res);
@@ -387,7 +390,7 @@ default_helo(const struct conn *conn, char *out, size_t len)
 		}
 		if (res != NULL)
 			freeaddrinfo(res);
-		if (strchr(host, '.') != NULL) {
+		if (strchr(host, '.') != NULL && addr_domain_valid(host)) {
 			snprintf(out, len, "%s", host);
 			return;
 		}

@@ -28,6 +28,13 @@ submit_open_queue(const struct submit_params *p, struct queue **qp,
 {
 	if (p->queue_dir == NULL)
 		return err_set(e, ERR_CONFIG, "[queue] dir is not set");
+	/*
+	 * harden (issue 11): a user's set-gid run makes no queue directory;
+	 * it would be the user's, who could then chmod it shut for everyone.
+	 * The package (or root's first run) makes them root:postern 2770.
+	 */
+	if (p->qp.own_only)
+		create = 0;
 	return queue_open(qp, p->queue_dir, create, e);
 }
 
@@ -146,6 +153,14 @@ submit_add_list(const struct submit_params *p, const struct aliases *al,
 	size_t			i;
 	int			rc = 0;
 
+	/*
+	 * A line break followed by a blank is a fold in a header, but an
+	 * argument has no lines: CR or LF anywhere in it is refused (SPEC).
+	 */
+	if (cls == ERR_USAGE && (memchr(s, '\r', len) != NULL ||
+	    memchr(s, '\n', len) != NULL))
+		return err_set(e, cls, "recipient argument holds a line "
+		    "break (CR or LF)");
 	addr_list_init(&l);
 	if (addr_parse_list(s, len, &l, e) == -1)
 		rc = -1;
@@ -169,6 +184,7 @@ message_opts(const struct submit_params *p, const struct envelope *env,
 	mo->force_from = p->force_from;
 	mo->msgid_domain = p->domain ? p->domain : p->hostname;
 	mo->tmpdir = p->tmpdir;
+	mo->max_size = p->max_size;
 }
 
 int
@@ -228,6 +244,21 @@ dsn_options(struct envelope *env, const struct opts *o, struct err *e)
 	return 0;
 }
 
+/*
+ * A message the queue could not hold is refused before anything is sent:
+ * found out only when a partly delivered message had to be queued, it
+ * exited 65 after some recipients already had it.
+ */
+static int
+too_many_rcpts(const struct envelope *env, enum err_class cls,
+    struct err *e)
+{
+	if (env->nrcpts > QUEUE_RCPT_MAX)
+		return err_set(e, cls, "%zu recipients: more than %d",
+		    env->nrcpts, QUEUE_RCPT_MAX);
+	return 0;
+}
+
 /* Sender, then the recipients on the command line. */
 static int
 envelope_from_opts(struct submit *s, const struct opts *o, struct err *e)
@@ -242,7 +273,7 @@ envelope_from_opts(struct submit *s, const struct opts *o, struct err *e)
 		if (submit_add_list(s->p, s->al, &s->env, o->rcpts[i],
 		    strlen(o->rcpts[i]), ERR_USAGE, e) == -1)
 			return -1;
-	return 0;
+	return too_many_rcpts(&s->env, ERR_USAGE, e);
 }
 
 /* -t: the recipients of the header section. */
@@ -260,16 +291,21 @@ header_rcpts(struct submit *s, const struct msg *m, struct err *e)
 		    e)) == -1)
 			e->cls = ERR_DATA;
 	addr_list_free(&hl);
+	if (rc == 0)
+		rc = too_many_rcpts(&s->env, ERR_DATA, e);
 	return rc;
 }
 
 static void
 log_repairs(const struct envelope *env, const struct msg_stats *st)
 {
+	char	from[LOG_ADDR_MAX];
+
 	if (st->nul_removed || st->cr_replaced || st->lines_split ||
 	    st->qp_reencoded)
-		log_warn("from=<%s>: message repaired: %zu NUL removed, %zu "
-		    "stray CR replaced, %zu long lines split%s", env->sender,
+		log_warn("from=%s: message repaired: %zu NUL removed, %zu "
+		    "stray CR replaced, %zu long lines split%s",
+		    log_addr(env->sender, from, sizeof(from)),
 		    st->nul_removed, st->cr_replaced, st->lines_split,
 		    st->qp_reencoded ? ", body re-encoded quoted-printable" :
 		    "");
@@ -516,8 +552,8 @@ serve_rcpt(void *arg, struct envelope *env, const char *addr, int *code,
 
 /* The reply to the -bs client for what became of its message. */
 static int
-serve_outcome(const struct deliver_outcome *o, int *code, char *text,
-    size_t len)
+serve_outcome(const struct deliver_outcome *o, const struct envelope *env,
+    int spooled, int *code, char *text, size_t len)
 {
 	char	esc[16];
 
@@ -531,8 +567,24 @@ serve_outcome(const struct deliver_outcome *o, int *code, char *text,
 			    o->id[0] ? " as " : "", o->id);
 		return 0;
 	case ERR_NOUSER:
-		reply(code, text, len, 250, "2.0.0 accepted; some recipients "
-		    "refused, a report goes to the sender: %s", o->e.msg);
+		/*
+		 * The others have the message, so not a 5xx (the client would
+		 * send it again).  Promise a report only when one was queued:
+		 * without a (writable) queue there is none, and the reply is
+		 * the only place left to say who was refused.
+		 */
+		if (o->reported)
+			reply(code, text, len, 250, "2.0.0 accepted; some "
+			    "recipients refused, a report goes to the sender: "
+			    "%s", o->e.msg);
+		else
+			reply(code, text, len, 250, "2.0.0 accepted for %zu of "
+			    "%zu recipients; refused, and no report will be "
+			    "sent (%s): %s", env->nrcpts -
+			    envelope_count(env, RCPT_FAILED), env->nrcpts,
+			    !queue_wants_failure_dsn(env) ? "none asked for" :
+			    !spooled ? "no queue" :
+			    "the report could not be queued", o->e.msg);
 		return 0;
 	case ERR_UNAVAILABLE:
 		reply(code, text, len, 554, "%s %s", text_enhanced_find(
@@ -589,7 +641,7 @@ serve_message(void *arg, struct envelope *env, int datafd, off_t size,
 	deliver_spooled(c->d, &m, &o);
 	if (ss.sp == NULL)
 		close(ss.fd);
-	return serve_outcome(&o, code, text, len);
+	return serve_outcome(&o, env, ss.sp != NULL, code, text, len);
 }
 
 int

@@ -42,6 +42,8 @@ struct submit_params {
 	int			 allow_from_override;
 	const char		*config_path;	/* for messages */
 	const char		*tmpdir;	/* scratch files */
+	off_t			 max_size;	/* [queue] max_message_size;
+						   0: no limit */
 	int			 queue_enabled;
 	const char		*queue_dir;	/* NULL: not set */
 	enum submit_how		 how;		/* [queue] delivery, or -od */

@@ -8,7 +8,8 @@
  *     characters (HTAB is allowed in a display name, never in a spec);
  *  2. spec_end <= input length, has_domain agrees with addr_domain();
  *  3. a spec within the RFC 5321 length limits that does not begin with
- *     '-' and is well-formed UTF-8 passes addr_check_envelope();
+ *     '-', is well-formed UTF-8 and has an RFC 5321 domain (or none)
+ *     passes addr_check_envelope(), and what that accepts has one;
  *  4. a spec parses again, alone, to itself (the canonical form is stable);
  *  5. inserting "@example.org" at spec_end of a bare name and parsing the
  *     list again yields the same addresses with that one qualified;
@@ -53,6 +54,13 @@ within_limits(const char *spec)
 		return 0;
 	if (dom != NULL && strlen(dom) > ADDR_DOMAIN_MAX)
 		return 0;
+	/*
+	 * RFC 5322 takes domains RFC 5321 does not (x/y.org, -x.org,
+	 * [IPv5:...]); only SMTP-syntax domains must pass.  Literals are
+	 * left to the unit tests.
+	 */
+	if (dom != NULL && (dom[0] == '[' || !addr_domain_valid(dom)))
+		return 0;
 	return 1;
 }
 
@@ -73,6 +81,11 @@ check_spec(const struct addr *a, size_t len)
 		abort();
 	if (within_limits(a->spec) && addr_utf8_valid(a->spec) &&
 	    addr_check_envelope(a->spec, &e) == -1)
+		abort();
+	/* What the envelope check accepts has an SMTP-syntax domain. */
+	if (addr_check_envelope(a->spec, &e) == 0 && a->has_domain &&
+	    addr_domain(a->spec)[0] != '[' &&
+	    !addr_domain_valid(addr_domain(a->spec)))
 		abort();
 	if (a->spec[0] == '\0')
 		return;

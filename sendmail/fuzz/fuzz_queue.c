@@ -4,7 +4,8 @@
  * Queue files are untrusted input (a crash, a full disk or anyone in the
  * queue's group may have written them).  The parser must never crash, and
  * whatever it accepts must hold the invariants the runner relies on: a
- * valid id, 1..QUEUE_RCPT_MAX recipients each with a known state, no
+ * valid id, an owner that is a uid or -1 (not recorded),
+ * 1..QUEUE_RCPT_MAX recipients each with a known state, no
  * control octet in any string; it can be written back, the written form
  * is a fixed point of parse and format, and a truncated copy of the
  * input is refused (END is mandatory).
@@ -49,7 +50,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!queue_id_valid(qe.id) || qe.env.sender == NULL ||
 	    qe.env.nrcpts == 0 || qe.env.nrcpts > QUEUE_RCPT_MAX ||
-	    qe.created < 0 || qe.next_attempt < 0 || qe.size < 0)
+	    qe.created < 0 || qe.next_attempt < 0 || qe.size < 0 ||
+	    qe.owner < -1 || qe.owner >= 4294967295LL)
 		abort();
 	check_text(qe.env.sender);
 	check_text(qe.last_error);

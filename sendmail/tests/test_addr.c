@@ -521,6 +521,31 @@ static const struct case_env env_cases[] = {
 	{ "a@b@c", 0 },
 	{ "a@b c", 0 },
 	{ "a,b@x", 0 },
+	/* RFC 5321 4.1.2 Domain and 4.1.3 address-literal (issue 11). */
+	{ "a@-x.org", 0 },
+	{ "a@x.org-", 0 },
+	{ "a@x-.org", 0 },
+	{ "a@x/y.org", 0 },
+	{ "a@x+y.org", 0 },
+	{ "a@[not-an-ip]", 0 },
+	{ "a@[IPv6:1::2:]", 0 },
+	{ "a@[IPv6:1.2.3.4]", 0 },
+	{ "a@[300.1.2.3]", 0 },
+	{ "a@[1.2.3]", 0 },
+	{ "a@[1.2.3.4.5]", 0 },
+	{ "a@[1.2.3.0004]", 0 },
+	{ "a@[tag:text]", 0 },
+	{ "a@[IPv6:]", 0 },
+	{ "a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.x",
+	    0 },				/* a 64-octet label */
+	{ "a@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.x",
+	    1 },				/* 63 */
+	{ "a@x-y.example.org", 1 },
+	{ "a@1.example.org", 1 },
+	{ "a@[010.0.0.255]", 1 },
+	{ "a@[ipv6:2001:db8::1]", 1 },
+	{ "a@[IPv6:::ffff:1.2.3.4]", 1 },
+	{ "a@[IPv6:1:2:3:4:5:6:7:8]", 1 },
 };
 
 static void
@@ -550,6 +575,8 @@ test_check_envelope(void **state)
 	/* Path: 256 with the <>, so a 254-octet spec is the most. */
 	memcpy(buf, "a@", 2);
 	memset(buf + 2, 'b', 252);
+	for (i = 60; i < 254; i += 60)
+		buf[i] = '.';		/* labels of at most 63 octets */
 	buf[254] = '\0';
 	assert_int_equal(addr_check_envelope(buf, &e), 0);
 	buf[254] = 'b';

@@ -159,6 +159,16 @@ static const struct tcase cases[] = {
 	    "as 30s, 5m, 1h or 5d" },
 	{ "zero timeout", HOST "timeout = 0\n", 0, 0, 0,
 	    "t.ini:3: bad value for timeout '0': must be more than zero" },
+	{ "size suffix", HOST "[queue]\nmax_message_size = 5X\n", 0, 0, 0,
+	    "t.ini:4: bad value for max_message_size '5X': expected a size "
+	    "such as 50M, 512K or 0" },
+	{ "size negative", HOST "[queue]\nmax_message_size = -1\n", 0, 0, 0,
+	    "t.ini:4: bad value for max_message_size '-1': expected a size "
+	    "such as 50M, 512K or 0" },
+	{ "size huge", HOST "[queue]\nmax_message_size = 2000G\n", 0, 0, 0,
+	    "t.ini:4: bad value for max_message_size '2000G': too large" },
+	{ "size zero", HOST "[queue]\nmax_message_size = 0\n", 0, 0, 0,
+	    NULL },
 	{ "retry over retry_max", HOST "[queue]\nretry = 2h\n", 0, 0, 0,
 	    "t.ini:4: retry is longer than retry_max" },
 	{ "tls_verify no alone", HOST "tls_verify = no\n", 0, 0, 0,
@@ -227,6 +237,14 @@ static const struct tcase cases[] = {
 	{ "group-writable privileged", HOST, 0, 0660, 1,
 	    "t.ini: writable by group or others (mode 0660)" },
 	{ "group-writable unprivileged", HOST, 0, 0660, 0, NULL },
+	/* Anyone could choose the smarthost: refused whoever runs it. */
+	{ "world-writable unprivileged", HOST "user = u\n"
+	    "password_file = /etc/pw\n", 0, 0666, 0,
+	    "t.ini: writable by others (mode 0666): anyone could choose the "
+	    "smarthost (chmod o-w)" },
+	{ "world-writable no secret", HOST, 0, 0602, 0,
+	    "t.ini: writable by others (mode 0602): anyone could choose the "
+	    "smarthost (chmod o-w)" },
 	{ "variable", HOST "user = ${POSTERN_TEST_USER}\n", 0, 0, 0, NULL },
 	{ "variable privileged", HOST "user = ${POSTERN_TEST_USER}\n",
 	    0, 0640, 1, "t.ini:3: ${...} is not allowed when running "
@@ -365,6 +383,7 @@ static const char full[] =
     "retry = 30s\n"
     "retry_max = 2h\n"
     "lifetime = 3d\n"
+    "max_message_size = 10m\n"
     "\n"
     "[log]\n"
     "syslog = local3\n"
@@ -451,6 +470,7 @@ test_full(void **state)
 	assert_int_equal(c.retry, 30);
 	assert_int_equal(c.retry_max, 7200);
 	assert_int_equal(c.lifetime, 3 * 86400);
+	assert_int_equal(c.max_message_size, 10 * 1024 * 1024);
 	assert_int_equal(c.syslog_facility, LOG_LOCAL3);
 	assert_string_equal(c.log_file, "/var/log/postern.log");
 	config_free(&c);

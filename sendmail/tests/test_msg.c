@@ -88,6 +88,19 @@ static const struct tcase cases[] = {
 	    {0}, {0}, 0, 0, 0, 0, 0, 0 },
 	{ "mbox from line", "From a@b Mon Jan  1 00:00:00 2024\n" H "\nx\n", 0,
 	    1, 0, HC "\r\nx\r\n", {0}, {0}, 0, 0, 0, 0, 0, 0 },
+	/* Every leading "From " and ">From " line goes, as Postfix does. */
+	{ ">From first line", ">From a@b Mon Jan  1 00:00:00 2024\n" H "\nx\n",
+	    0, 1, 0, HC "\r\nx\r\n", {0}, {0}, 0, 0, 0, 0, 0, 0 },
+	{ "several from lines", "From a@b Mon\r\n>From c@d Tue\nFrom e\n"
+	    ">>From f\n" H "\nx\n", 0, 1, 0, HC "\r\nx\r\n",
+	    {0}, {0}, 0, 0, 0, 0, 0, 0 },
+	{ "from line later is a header error: body", H "From x\n\nb\n", 0, 1,
+	    0, HC "\r\nFrom x\r\n\r\nb\r\n", {0}, {0}, 0, 0, 0, 0, 0, 0 },
+	/* Return-Path and Content-Length are dropped (Postfix, RFC 5321 4.4). */
+	{ "return-path, content-length", "Return-Path: <x@y>\n"
+	    "Content-Length: 5\n" H "return-path:\n <z@w>\n"
+	    "CONTENT-LENGTH : 9\n\nx\n", 0, 1, 0, HC "\r\nx\r\n",
+	    {0}, {0}, 0, 0, 0, 0, 0, 0 },
 	{ "not a header: all body", "hello world\nTo: x\n", 0, 1, 0, NULL,
 	    { "Date: ", "Message-ID: <", "\r\n\r\nhello world\r\nTo: x\r\n" },
 	    { "\r\nTo: x\r\n\r\n" }, 0, 0, 0, 0, 0, 0 },
@@ -498,6 +511,54 @@ test_header_limit(void **state)
 	free(in);
 }
 
+/*
+ * max_size: refused while reading, counting the input too (NULs write
+ * nothing), and a message at the limit passes.
+ */
+static void
+test_max_size(void **state)
+{
+	struct msg_opts		 o;
+	struct msg_stats	 st;
+	struct msg_input	*mi;
+	struct msg		*m;
+	struct err		 e;
+	char			*in;
+	size_t			 n = 300000, i;
+	int			 ifd, ofd, nul;
+
+	(void)state;
+	in = malloc(n);
+	assert_non_null(in);
+	for (nul = 0; nul < 3; nul++) {
+		memcpy(in, H "\n", sizeof(H));
+		for (i = sizeof(H); i < n; i++)
+			in[i] = nul == 1 ? '\0' : (i % 70 ? 'a' : '\n');
+		ifd = memfd_with(in, nul == 2 ? 1000 : n);
+		ofd = memfd_create("out", 0);
+		mi = msg_input_new(ifd, 0);
+		assert_int_equal(msg_read_headers(&m, mi, &e), 0);
+		memset(&o, 0, sizeof(o));
+		o.max_size = nul == 2 ? 1000 + 64 : 100000;
+		if (nul == 2)
+			assert_int_equal(msg_write(m, mi, ofd, &o, &st, &e), 0);
+		else {
+			assert_int_equal(msg_write(m, mi, ofd, &o, &st, &e),
+			    -1);
+			assert_int_equal(e.cls, ERR_DATA);
+			assert_non_null(strstr(e.msg, "max_message_size"));
+			/* It stopped soon after the limit, not at the end. */
+			assert_true(lseek(ifd, 0, SEEK_CUR) < 100000 +
+			    2 * 65536);
+		}
+		msg_free(m);
+		msg_input_free(mi);
+		close(ifd);
+		close(ofd);
+	}
+	free(in);
+}
+
 /* Line ends and lone dots across 64 KiB read boundaries. */
 static void
 test_boundaries(void **state)
@@ -560,6 +621,12 @@ static const struct rcase rcases[] = {
 	{ "Subject: none\n\n", "" },
 	{ "To: a@b@c\n\n", NULL },
 	{ "To: <a@b\n\n", NULL },
+	/* A stray CR inside an address field is refused, not repaired. */
+	{ "To: \"\rtest\"@x\n\n", NULL },
+	{ "To: a@b,\r c@d\n\n", NULL },
+	{ "Subject: a\rb\nTo: a@b\n\n", "a@b" },	/* not an address field */
+	{ "To: a@b\r\r\n\n", "a@b" },	/* only blanks after it */
+	{ "To: a@b \r \n\n", "a@b" },
 };
 
 static void
@@ -665,6 +732,7 @@ main(void)
 		cmocka_unit_test(test_multipart_split),
 		cmocka_unit_test(test_long_header),
 		cmocka_unit_test(test_header_limit),
+		cmocka_unit_test(test_max_size),
 		cmocka_unit_test(test_boundaries),
 		cmocka_unit_test(test_rcpts),
 		cmocka_unit_test(test_header_from),

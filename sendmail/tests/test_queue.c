@@ -293,6 +293,8 @@ sample_entry(struct queue_entry *qe)
 	qe->next_attempt = 1700000060;
 	qe->attempts = 2;
 	qe->size = 1234;
+	qe->owner = 1000;
+	qe->warned = 1;
 	qe->last_error = strdup("451 4.3.0 try\r\nlater");
 	env_make(&qe->env, "alice@example.com", r);
 	qe->env.dsn_notify = strdup("failure,delay");
@@ -325,6 +327,8 @@ test_ctl_roundtrip(void **state)
 	assert_int_equal(a.next_attempt, b.next_attempt);
 	assert_int_equal(a.attempts, b.attempts);
 	assert_int_equal(a.size, b.size);
+	assert_int_equal(b.owner, 1000);
+	assert_int_equal(b.warned, 1);
 	/* The CR LF of the error became spaces: no field holds a newline. */
 	assert_string_equal(b.last_error, "451 4.3.0 try  later");
 	assert_string_equal(a.env.sender, b.env.sender);
@@ -448,6 +452,10 @@ static const struct bad_case bad_cases[] = {
 	{ "missing sender", "POSTERN-QUEUE 1\n"
 	    "I 24:0123456789ABCDEF01234567\nT 10:1700000000\n" GOOD_TAIL, 0 },
 	{ "bad body type", GOOD_HEAD "B 1:9\n" GOOD_TAIL, 0 },
+	{ "owner not a number", GOOD_HEAD "O 2:-1\n" GOOD_TAIL, 0 },
+	{ "owner is (uid_t)-1", GOOD_HEAD "O 10:4294967295\n" GOOD_TAIL, 0 },
+	{ "owner twice", GOOD_HEAD "O 1:0\nO 1:0\n" GOOD_TAIL, 0 },
+	{ "warned 0", GOOD_HEAD "W 1:0\n" GOOD_TAIL, 0 },
 	{ "bad notify", GOOD_HEAD "N 9:fail ure!\n" GOOD_TAIL, 0 },
 	{ "envid with space", GOOD_HEAD "V 3:a b\n" GOOD_TAIL, 0 },
 	{ "DEL in error", GOOD_HEAD "E 3:a\177b\n" GOOD_TAIL, 0 },
@@ -467,6 +475,8 @@ test_ctl_good_base(void **state)
 	assert_int_equal(queue_ctl_parse(good, sizeof(good) - 1, &qe, &e), 0);
 	assert_int_equal(qe.env.nrcpts, 1);
 	assert_int_equal(qe.env.rcpts[0].state, RCPT_PENDING);
+	/* A file written before the owner record: nobody's but root's. */
+	assert_int_equal(qe.owner, -1);
 	queue_entry_free(&qe);
 }
 
@@ -822,6 +832,82 @@ test_lock_skips(void **state)
 	tq_close(&t);
 }
 
+/* Rewrite entry id's control file with owner uid (-1: no record). */
+static void
+set_owner(struct tq *t, const char *id, long long uid)
+{
+	struct queue_entry	 qe;
+	struct buf		 b;
+	struct err		 e;
+	char			 path[PATH_MAX], data[4096];
+	ssize_t			 n;
+	int			 fd;
+
+	snprintf(path, sizeof(path), "%s/q/%s.ctl", t->dir, id);
+	assert_true((fd = open(path, O_RDWR)) != -1);
+	assert_true((n = read(fd, data, sizeof(data))) > 0);
+	assert_int_equal(queue_ctl_parse(data, (size_t)n, &qe, &e), 0);
+	qe.owner = uid;
+	buf_init(&b, QUEUE_CTL_MAX);
+	assert_int_equal(queue_ctl_format(&qe, &b, &e), 0);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(pwrite(fd, b.data, b.len, 0), (ssize_t)b.len);
+	close(fd);
+	buf_free(&b);
+	queue_entry_free(&qe);
+}
+
+/*
+ * A set-gid run by a user handles only that user's entries: another
+ * user's, and one that records no owner, are neither delivered nor locked
+ * nor counted as attempted (issue 11, item 1).
+ */
+static void
+test_run_own_only(void **state)
+{
+	static const char *const r[] = { "ok@example.net", NULL };
+	struct tq		t;
+	struct queue_params	p;
+	struct queue_stats	st;
+	struct queue_deliverer	d;
+	struct fake		f;
+	struct err		e;
+	char			mine[QUEUE_ID_SIZE], other[QUEUE_ID_SIZE];
+	char			old[QUEUE_ID_SIZE];
+
+	(void)state;
+	tq_open(&t);
+	params(&p);
+	d = fake_deliverer(&f);
+	submit(&t, "alice@example.com", r, mine);
+	submit(&t, "bob@example.com", r, other);
+	submit(&t, "carol@example.com", r, old);
+	set_owner(&t, other, 7);
+	set_owner(&t, old, -1);
+	p.own_only = 1;
+	p.own_uid = getuid();
+	assert_int_not_equal(p.own_uid, 7);
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.entries, 3);
+	assert_int_equal(st.others, 2);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(count(&t, "q", ".ctl"), 2);
+	/* uid 7's own run takes only its entry. */
+	p.own_uid = 7;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(st.others, 1);
+	assert_int_equal(f.calls, 2);
+	/* Root's (unrestricted) run takes the rest. */
+	p.own_only = 0;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(f.calls, 3);
+	assert_int_equal(count(&t, "q", ""), 0);
+	tq_close(&t);
+}
+
 static void
 test_run_success_deletes(void **state)
 {
@@ -901,6 +987,71 @@ test_run_tempfail_backoff(void **state)
 	assert_int_equal(f.calls, 3);
 	assert_int_equal(st.sent, 1);
 	assert_int_equal(count(&t, "q", ""), 0);
+	tq_close(&t);
+}
+
+/*
+ * delay_warning: one "delayed" DSN once the entry is that old, also when
+ * it is not due for an attempt (the schedule is kept then), never twice,
+ * and none for -N failure or the null sender.
+ */
+static void
+test_run_delay_warning(void **state)
+{
+	static const char *const r[] = { "tmp@example.net", NULL };
+	struct tq		t;
+	struct queue_params	p;
+	struct queue_stats	st;
+	struct queue_deliverer	d;
+	struct queue_entry	qe;
+	struct fake		f;
+	struct err		e;
+	char			id[QUEUE_ID_SIZE];
+	time_t			now = time(NULL), next;
+
+	(void)state;
+	tq_open(&t);
+	params(&p);
+	p.now = now;
+	p.delay_warning = 600;
+	p.retry = p.retry_max = 3600;
+	d = fake_deliverer(&f);
+	submit(&t, "alice@example.com", r, id);
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 0);			/* too early */
+	assert_int_equal(read_entry(&t, "q", id, &qe), 0);
+	next = qe.next_attempt;
+	assert_int_equal(qe.warned, 0);
+	queue_entry_free(&qe);
+	/* Old enough, not due (next attempt far away): warned, untried. */
+	p.now = now + 601;
+	assert_true(next > p.now);
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 1);
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(count(&t, "q", ".ctl"), 2);
+	assert_int_equal(read_entry(&t, "q", id, &qe), 0);
+	assert_int_equal(qe.warned, 1);
+	assert_int_equal(qe.next_attempt, next);	/* schedule kept */
+	assert_int_equal(qe.attempts, 1);
+	queue_entry_free(&qe);
+	/* Never twice. */
+	p.now = now + 100000;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 0);
+	tq_close(&t);
+
+	/* The null sender (DSNs among them): no warning; "0": never. */
+	tq_open(&t);
+	p.now = now;
+	submit(&t, "", r, NULL);
+	p.now = now + 601;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 0);
+	p.delay_warning = 0;
+	p.now = now + 100000;
+	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
+	assert_int_equal(st.dsn, 0);
 	tq_close(&t);
 }
 
@@ -1639,6 +1790,7 @@ main(void)
 		cmocka_unit_test(test_lock_skips),
 		cmocka_unit_test(test_run_success_deletes),
 		cmocka_unit_test(test_run_tempfail_backoff),
+		cmocka_unit_test(test_run_delay_warning),
 		cmocka_unit_test(test_run_partial),
 		cmocka_unit_test(test_run_lifetime),
 		cmocka_unit_test(test_run_lifetime_mixed_status),
@@ -1652,6 +1804,7 @@ main(void)
 		cmocka_unit_test(test_run_failed_unwritable),
 		cmocka_unit_test(test_settle),
 		cmocka_unit_test(test_spool_deliver),
+		cmocka_unit_test(test_run_own_only),
 		cmocka_unit_test(test_crash_commit),
 		cmocka_unit_test(test_crash_run),
 		cmocka_unit_test(test_crash_names_listed),

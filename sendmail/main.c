@@ -4,9 +4,9 @@
  * The only file that exits.  It makes the process safe (proc.c), parses
  * the command line (cli.c), reads the configuration (config.c), turns it
  * into each module's parameters (params.c) and runs the mode: submit.c,
- * verify.c, serve.c with submit.c's handlers, queue_list.c, run.c.  Module errors are
- * mapped to sysexits here and nowhere else; a failure nobody planned for
- * maps to 75 (EX_TEMPFAIL).
+ * verify.c, serve.c with submit.c's handlers, queue_list.c, run.c.
+ * Module errors are mapped to sysexits here and nowhere else; a failure
+ * nobody planned for maps to 75 (EX_TEMPFAIL).
  */
 #include <sys/types.h>
 
@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "config.h"
 #include "dkim.h"
+#include "import.h"
 #include "log.h"
 #include "params.h"
 #include "proc.h"
@@ -158,35 +159,18 @@ mode_submit(struct run *r)
 	return exit_code(e.cls);
 }
 
-static int
-mode_verify(struct run *r)
-{
-	struct err	e;
-
-	if (verify_run(&r->p, &r->opts, stdout, &e) == -1)
-		die(&e);
-	return EX_OK;
-}
-
 /* -bs: one SMTP session on stdin/stdout; every message relayed or queued. */
 static int
 mode_serve(struct run *r)
 {
-	struct serve_handler	 h;
-	struct serve_params	 sp;
-	struct submit_serve	*c;
-	struct err		 e;
-	char			 text[600];
-	int			 rc;
+	struct serve_params	sp;
+	struct err		e;
+	int			rc;
 
-	if (submit_serve_new(&c, &r->p, &h, &e) == -1)
-		die(&e);
 	params_serve(&r->cfg, r->proc.hostname, &sp);
-	rc = serve_run(STDIN_FILENO, STDOUT_FILENO, &sp, &h, &e);
-	submit_serve_free(c);
-	/* Nothing on stderr: the client reads replies, not our messages. */
+	rc = submit_serve(&r->p, &sp, STDIN_FILENO, STDOUT_FILENO, &e);
 	if (rc == -1)
-		log_warn("-bs: %s", log_text(e.msg, text, sizeof(text)));
+		die(&e);
 	return rc == 0 ? EX_OK : exit_code(e.cls);
 }
 
@@ -221,13 +205,21 @@ mode_delete(struct run *r)
 	return rc == 0 ? EX_OK : exit_code(e.cls);
 }
 
-/* -q, -qINTERVAL */
+/*
+ * --import FILE: print a postern.ini equivalent to another drop-in's
+ * configuration (import.c).  The file is read without the set-gid group,
+ * so that no file only the group can read is shown.
+ */
 static int
-mode_queue(struct run *r)
+mode_import(struct run *r)
 {
 	struct err	e;
 
-	if (run_queue(&r->p, &r->opts, stderr, &e) == -1)
+	if (r->opts.nrcpts > 0)
+		die_usage("--import takes no recipients");
+	if (proc_drop_group(&r->proc, &e) == -1 ||
+	    import_print(r->opts.import_file, r->opts.import_account, stdout,
+	    &e) == -1)
 		die(&e);
 	return EX_OK;
 }
@@ -257,6 +249,8 @@ main(int argc, char **argv)
 	case MODE_NEWALIASES:
 		/* Aliases are read at each submission: nothing to rebuild. */
 		return EX_OK;
+	case MODE_IMPORT:
+		return mode_import(&r);
 	default:
 		break;
 	}
@@ -282,13 +276,17 @@ main(int argc, char **argv)
 	case MODE_SUBMIT:
 		return mode_submit(&r);
 	case MODE_VERIFY:
-		return mode_verify(&r);
+		if (verify_run(&r.p, &r.opts, stdout, &e) == -1)
+			die(&e);
+		return EX_OK;
 	case MODE_SERVE:
 		return mode_serve(&r);
 	case MODE_LIST:
 		return mode_list(&r);
-	case MODE_QUEUE_RUN:
-		return mode_queue(&r);
+	case MODE_QUEUE_RUN:	/* -q, -qINTERVAL */
+		if (run_queue(&r.p, &r.opts, stderr, &e) == -1)
+			die(&e);
+		return EX_OK;
 	case MODE_DELETE:
 		return mode_delete(&r);
 	default:

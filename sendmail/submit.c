@@ -683,3 +683,23 @@ submit_serve_free(struct submit_serve *c)
 	aliases_free(c->al);
 	free(c);
 }
+
+int
+submit_serve(const struct submit_params *p, const struct serve_params *sp,
+    int in_fd, int out_fd, struct err *e)
+{
+	struct serve_handler	 h;
+	struct submit_serve	*c;
+	char			 text[600];
+	int			 rc;
+
+	if (submit_serve_new(&c, p, &h, e) == -1)
+		return -1;
+	rc = serve_run(in_fd, out_fd, sp, &h, e);
+	submit_serve_free(c);
+	if (rc == -1) {
+		log_warn("-bs: %s", log_text(e->msg, text, sizeof(text)));
+		return -2;
+	}
+	return 0;
+}

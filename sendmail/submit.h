@@ -144,6 +144,17 @@ int	submit_serve_new(struct submit_serve **cp,
 void	submit_serve_free(struct submit_serve *c);
 
 /*
+ * -bs: one SMTP session (serve_run() with sp) on in_fd/out_fd, every
+ * message relayed or queued through p.  Returns 0; -1 when the session
+ * cannot start (submit_serve_new()'s errors, nothing sent); -2 when the
+ * session failed (serve_run()'s errors, logged as "-bs: reason" and
+ * printed nowhere: the client reads replies, not our messages).
+ */
+int	submit_serve(const struct submit_params *p,
+	    const struct serve_params *sp, int in_fd, int out_fd,
+	    struct err *e);
+
+/*
  * One run over q through d (queue_run()), or through a session of its
  * own when d is NULL: force ignores next-attempt times, max bounds the
  * entries (0: all).  *st is zeroed first.  queue_run()'s errors.

@@ -159,21 +159,6 @@ mode_submit(struct run *r)
 	return exit_code(e.cls);
 }
 
-/* -bs: one SMTP session on stdin/stdout; every message relayed or queued. */
-static int
-mode_serve(struct run *r)
-{
-	struct serve_params	sp;
-	struct err		e;
-	int			rc;
-
-	params_serve(&r->cfg, r->proc.hostname, &sp);
-	rc = submit_serve(&r->p, &sp, STDIN_FILENO, STDOUT_FILENO, &e);
-	if (rc == -1)
-		die(&e);
-	return rc == 0 ? EX_OK : exit_code(e.cls);
-}
-
 /* mailq, -bp */
 static int
 mode_list(struct run *r)
@@ -224,6 +209,42 @@ mode_import(struct run *r)
 	return EX_OK;
 }
 
+/* The mode, once the configuration and every parameter are ready. */
+static int
+run_mode(struct run *r)
+{
+	struct serve_params	sp;
+	struct err		e;
+	int			rc;
+
+	switch (r->opts.mode) {
+	case MODE_SUBMIT:
+		return mode_submit(r);
+	case MODE_VERIFY:
+		if (verify_run(&r->p, &r->opts, stdout, &e) == -1)
+			die(&e);
+		return EX_OK;
+	case MODE_SERVE:	/* -bs: one SMTP session on stdin/stdout */
+		params_serve(&r->cfg, r->proc.hostname, &sp);
+		rc = submit_serve(&r->p, &sp, STDIN_FILENO, STDOUT_FILENO, &e);
+		if (rc == -1)
+			die(&e);
+		return rc == 0 ? EX_OK : exit_code(e.cls);
+	case MODE_LIST:
+		return mode_list(r);
+	case MODE_QUEUE_RUN:	/* -q, -qINTERVAL */
+		if (run_queue(&r->p, &r->opts, stderr, &e) == -1)
+			die(&e);
+		return EX_OK;
+	case MODE_DELETE:
+		return mode_delete(r);
+	default:
+		break;
+	}
+	err_set(&e, ERR_SOFTWARE, "internal: unknown mode");
+	die(&e);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -271,27 +292,5 @@ main(int argc, char **argv)
 	    r.opts.mode == MODE_SERVE) &&
 	    dkim_load(&r.p.dkim, &r.cfg, r.proc.privileged, &e) == -1)
 		die(&e);
-
-	switch (r.opts.mode) {
-	case MODE_SUBMIT:
-		return mode_submit(&r);
-	case MODE_VERIFY:
-		if (verify_run(&r.p, &r.opts, stdout, &e) == -1)
-			die(&e);
-		return EX_OK;
-	case MODE_SERVE:
-		return mode_serve(&r);
-	case MODE_LIST:
-		return mode_list(&r);
-	case MODE_QUEUE_RUN:	/* -q, -qINTERVAL */
-		if (run_queue(&r.p, &r.opts, stderr, &e) == -1)
-			die(&e);
-		return EX_OK;
-	case MODE_DELETE:
-		return mode_delete(&r);
-	default:
-		break;
-	}
-	err_set(&e, ERR_SOFTWARE, "internal: unknown mode");
-	die(&e);
+	return run_mode(&r);
 }

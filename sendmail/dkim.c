@@ -46,6 +46,7 @@
 #include <openssl/x509.h>
 
 #include "addr.h"
+#include "config.h"
 #include "dkim.h"
 
 #define DKIM_FOLD	78	/* columns (RFC 5322 2.1.1) */
@@ -511,27 +512,27 @@ load_key(struct dkim *d, int privileged, struct err *e)
 }
 
 int
-dkim_load(struct dkim **dp, const struct config *c, int privileged,
+dkim_load(struct dkim **dp, const struct dkim_params *c, int privileged,
     struct err *e)
 {
 	struct dkim	*d;
 
 	*dp = NULL;
-	if (c->dkim_domain == NULL || c->dkim_selector == NULL ||
-	    c->dkim_key_file == NULL)
+	if (c->domain == NULL || c->selector == NULL ||
+	    c->key_file == NULL)
 		return 0;
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
-	    (d->domain = strdup(c->dkim_domain)) == NULL ||
-	    (d->selector = strdup(c->dkim_selector)) == NULL ||
-	    (d->key_file = strdup(c->dkim_key_file)) == NULL ||
-	    (d->headers = strdup(c->dkim_headers ? c->dkim_headers :
+	    (d->domain = strdup(c->domain)) == NULL ||
+	    (d->selector = strdup(c->selector)) == NULL ||
+	    (d->key_file = strdup(c->key_file)) == NULL ||
+	    (d->headers = strdup(c->headers ? c->headers :
 	    default_headers)) == NULL) {
 		dkim_free(d);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
-	d->hrelaxed = c->dkim_header_relaxed;
-	d->brelaxed = c->dkim_body_relaxed;
-	d->always = c->dkim_sign_always;
+	d->hrelaxed = c->header_relaxed;
+	d->brelaxed = c->body_relaxed;
+	d->always = c->sign_always;
 	if (load_key(d, privileged, e) == -1) {
 		dkim_free(d);
 		return -1;

@@ -32,7 +32,6 @@
 #include <time.h>
 
 #include "buf.h"
-#include "config.h"
 #include "err.h"
 #include "msg.h"
 
@@ -73,14 +72,25 @@ int	dkim_canon_header(int relaxed, const char *f, size_t n,
 struct dkim;
 struct dkim_msg;
 
+/* What the signer needs of the [dkim] section (params_dkim() fills it). */
+struct dkim_params {
+	const char	*domain;	/* d=; NULL: signing off */
+	const char	*selector;	/* s=; NULL: signing off */
+	const char	*key_file;	/* NULL: signing off */
+	const char	*headers;	/* "from:to:.."; NULL: the default */
+	int		 header_relaxed;
+	int		 body_relaxed;
+	int		 sign_always;	/* sign = always */
+};
+
 /*
- * Load the signer from c's [dkim] section.  Signing off (domain, selector
+ * Load the signer from p (the [dkim] section).  Signing off (domain, selector
  * or key_file unset): returns 0 with *dp NULL.  Errors (ERR_CONFIG, the
  * message naming the key file): unreadable, a symbolic link, not a regular
  * file, accessible by others, not owned by root when privileged, not a PEM
  * private key, neither RSA nor Ed25519, RSA under 2048 bits.
  */
-int	dkim_load(struct dkim **dp, const struct config *c, int privileged,
+int	dkim_load(struct dkim **dp, const struct dkim_params *c, int privileged,
 	    struct err *e);
 void	dkim_free(struct dkim *d);
 

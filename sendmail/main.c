@@ -250,6 +250,7 @@ main(int argc, char **argv)
 {
 	struct run		r;
 	struct log_params	lp;
+	struct dkim_params	dk;
 	struct err		e;
 
 	memset(&r, 0, sizeof(r));
@@ -288,9 +289,10 @@ main(int argc, char **argv)
 	if (r.opts.mode == MODE_VERIFY && r.opts.nrcpts == 0)
 		die_usage("-bv needs at least one recipient");
 	/* Before anything is read or sent: a bad key is 78 (dkim.h). */
+	params_dkim(&r.cfg, &dk);
 	if ((r.opts.mode == MODE_SUBMIT || r.opts.mode == MODE_VERIFY ||
 	    r.opts.mode == MODE_SERVE) &&
-	    dkim_load(&r.p.dkim, &r.cfg, r.proc.privileged, &e) == -1)
+	    dkim_load(&r.p.dkim, &dk, r.proc.privileged, &e) == -1)
 		die(&e);
 	return run_mode(&r);
 }

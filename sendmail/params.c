@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "net.h"
+#include "dkim.h"
 #include "params.h"
 #include "tls.h"
 
@@ -93,16 +94,6 @@ smtp_params_from_config(struct smtp_params *p, const struct config *c,
 	p->verbose = verbose;
 	p->tls_start = start_tls;
 	p->tls_arg = c;
-}
-
-int
-smtp_open(struct smtp_session **sp, const struct config *c,
-    const char *secret, int verbose, struct err *e)
-{
-	struct smtp_params	p;
-
-	smtp_params_from_config(&p, c, verbose);
-	return smtp_connect(sp, &p, secret, e);
 }
 
 int
@@ -234,4 +225,16 @@ params_log(const struct config *c, struct log_params *lp)
 	lp->syslog_facility = c->syslog_facility;
 	lp->file = c->log_file;
 	lp->log_stderr = c->log_stderr;
+}
+
+void
+params_dkim(const struct config *c, struct dkim_params *dp)
+{
+	dp->domain = c->dkim_domain;
+	dp->selector = c->dkim_selector;
+	dp->key_file = c->dkim_key_file;
+	dp->headers = c->dkim_headers;
+	dp->header_relaxed = c->dkim_header_relaxed;
+	dp->body_relaxed = c->dkim_body_relaxed;
+	dp->sign_always = c->dkim_sign_always;
 }

@@ -73,6 +73,16 @@ void	params_serve(const struct config *c, const char *hostname,
 /* The [log] section of c (the file name points into c). */
 void	params_log(const struct config *c, struct log_params *lp);
 
+/* The [dkim] section of c (pointers into c). */
+struct dkim_params;
+void	params_dkim(const struct config *c, struct dkim_params *dp);
+
+/* p from c; cache_dir is DIR/tls under [queue] dir (dirbuf holds it).
+ * Implemented in tls_conf.c. */
+struct tls_params;
+void	tls_params_from_config(struct tls_params *p, const struct config *c,
+	    char *dirbuf, size_t dirlen);
+
 /* The [aliases] section and aliases_file of c (pointers into c). */
 void	params_alias(const struct config *c, struct alias_params *ap);
 

@@ -143,14 +143,6 @@ struct smtp_params {
 int	smtp_connect(struct smtp_session **sp, const struct smtp_params *p,
 	    const char *secret, struct err *e);
 
-/*
- * Compatibility: smtp_params_from_config() + smtp_connect(); implemented
- * in params.c, the one place that reads struct config for this module.
- */
-struct config;
-int	smtp_open(struct smtp_session **sp, const struct config *c,
-	    const char *secret, int verbose, struct err *e);
-
 /* ---- messages --------------------------------------------------------- */
 
 /*

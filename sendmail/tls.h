@@ -37,10 +37,6 @@ struct tls_params {
 	unsigned	 port;		/* part of the cache key */
 };
 
-struct config;
-/* p from c; cache_dir is DIR/tls under [queue] dir (dirbuf holds it). */
-void	tls_params_from_config(struct tls_params *p, const struct config *c,
-	    char *dirbuf, size_t dirlen);
 
 /*
  * fd must be non-blocking; deadline is a clock_now_ms() time after which

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "params.h"
 #include "tls.h"
 
 void

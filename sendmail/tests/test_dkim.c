@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "config.h"
 #include "dkim.h"
+#include "params.h"
 
 /* Test keys, made for these tests only. */
 static const char rsa_pem[] =
@@ -390,6 +391,17 @@ struct kcase {
 	const char	*err;	/* NULL: loads */
 };
 
+
+/* dkim_load() from a parsed configuration, as main.c does it. */
+static int
+load_cfg(struct dkim **dp, const struct config *c, struct err *e)
+{
+	struct dkim_params	p;
+
+	params_dkim(c, &p);
+	return dkim_load(dp, &p, 0, e);
+}
+
 static void
 test_key_load(void **state)
 {
@@ -411,10 +423,10 @@ test_key_load(void **state)
 	for (i = 0; i < sizeof(kc) / sizeof(kc[0]); i++) {
 		conf(&c, key_file(kc[i].name, kc[i].pem, kc[i].mode), 1, 1, 0);
 		if (kc[i].err == NULL) {
-			assert_int_equal(dkim_load(&d, &c, 0, &e), 0);
+			assert_int_equal(load_cfg(&d, &c, &e), 0);
 			assert_non_null(d);
 		} else {
-			assert_int_equal(dkim_load(&d, &c, 0, &e), -1);
+			assert_int_equal(load_cfg(&d, &c, &e), -1);
 			assert_int_equal(e.cls, ERR_CONFIG);
 			assert_non_null(strstr(e.msg, kc[i].err));
 			/* The message names the key file. */
@@ -426,12 +438,12 @@ test_key_load(void **state)
 	}
 	/* Missing file. */
 	conf(&c, "/nonexistent/key", 1, 1, 0);
-	assert_int_equal(dkim_load(&d, &c, 0, &e), -1);
+	assert_int_equal(load_cfg(&d, &c, &e), -1);
 	assert_non_null(strstr(e.msg, "/nonexistent/key"));
 	config_free(&c);
 	/* Not configured: no signer, no error. */
 	config_defaults(&c);
-	assert_int_equal(dkim_load(&d, &c, 0, &e), 0);
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
 	assert_null(d);
 }
 
@@ -506,7 +518,7 @@ test_kat(void **state)
 	for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
 		conf(&c, key_file(kats[i].name, kats[i].pem, 0600),
 		    kats[i].hrel, kats[i].brel, 0);
-		assert_int_equal(dkim_load(&d, &c, 0, &e), 0);
+		assert_int_equal(load_cfg(&d, &c, &e), 0);
 		m = sign_msg(d, kat_head, kat_body, &sg);
 		assert_true(sg);
 		if (getenv("DKIM_KAT_DIR") != NULL) {
@@ -571,7 +583,7 @@ test_from_domain(void **state)
 
 	(void)state;
 	conf(&c, key_file("ed", ed_pem, 0600), 1, 1, 0);
-	assert_int_equal(dkim_load(&d, &c, 0, &e), 0);
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
 	for (i = 0; i < sizeof(fc) / sizeof(fc[0]); i++) {
 		snprintf(head, sizeof(head), "%sSubject: x\r\n\r\n", fc[i].from);
 		m = sign_msg(d, head, "b\r\n", &sg);
@@ -586,7 +598,7 @@ test_from_domain(void **state)
 	config_free(&c);
 	/* sign = always signs mail from anywhere. */
 	conf(&c, key_file("ed", ed_pem, 0600), 1, 1, 1);
-	assert_int_equal(dkim_load(&d, &c, 0, &e), 0);
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
 	m = sign_msg(d, "From: a@example.org\r\n\r\n", "b\r\n", &sg);
 	assert_true(sg);
 	free(m);
@@ -636,7 +648,7 @@ test_record(void **state)
 	buf_init(&out, 65536);
 	buf_init(&txt, 65536);
 	conf(&c, key_file("rsa", rsa_pem, 0600), 1, 1, 0);
-	assert_int_equal(dkim_load(&d, &c, 0, &e), 0);
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
 	config_free(&c);
 	assert_int_equal(dkim_record_name(d, name, sizeof(name)), 0);
 	assert_string_equal(name, "kat._domainkey.example.com");
@@ -666,7 +678,7 @@ test_record(void **state)
 	/* The Ed25519 key's record against the RSA signer: wrong type;
 	 * against itself: a match; against another RSA key: mismatch. */
 	conf(&c, key_file("ed", ed_pem, 0600), 1, 1, 0);
-	assert_int_equal(dkim_load(&d2, &c, 0, &e), 0);
+	assert_int_equal(load_cfg(&d2, &c, &e), 0);
 	config_free(&c);
 	buf_reset(&out);
 	assert_int_equal(dkim_record_text(d2, &out), 0);

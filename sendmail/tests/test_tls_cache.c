@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "params.h"
 #include "tls.h"
 #include "tls_cache.h"
 

@@ -7,7 +7,7 @@
 # make compat     end-to-end tests against a real Postfix smarthost
 # make demo       start a test smarthost, send one message, show what arrived
 # make fuzz       run each libFuzzer target for FUZZ_SECONDS (needs clang)
-# make lint       refuse banned string functions; cppcheck
+# make lint       banned string functions, cppcheck, mandoc -Tlint, docs drift
 # make SAN=1 ...  build everything with ASan + UBSan
 
 PREFIX	?= /usr/local
@@ -84,7 +84,7 @@ sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(F
 
 sendmail/tests/test_dkim: sendmail/tests/test_dkim_kat.inc
 
-unit: $(TESTS)
+unit: $(TESTS) sendmail/postern
 	@set -e; for t in $(TESTS); do echo "== $$t"; ./$$t; done
 
 compat: sendmail/postern
@@ -140,6 +140,11 @@ fuzz: $(FUZZERS)
 	  fi; \
 	done
 
+# lint: banned functions; mandoc -Tlint on the man pages (style level,
+# except links to pages that are not installed); and test_docs, which fails
+# when an option cli.c accepts or a key config.c knows is missing from the
+# man pages, config/postern.ini or --help.
+MANPAGES = man/postern.8 man/postern.ini.5
 # cppcheck (Debian package cppcheck, in .ci/packages): the warning,
 # portability and performance checks over the program's sources, with every
 # finding an error.  Suppressions, each for a stated reason:
@@ -172,12 +177,18 @@ tidy:
 	clang-tidy --quiet -checks='$(TIDY_CHECKS)' --warnings-as-errors='*' \
 	    sendmail/*.c -- -std=c11 -D_GNU_SOURCE -DSYSCONFDIR='"/etc"' -Isendmail
 
-lint:
+lint: sendmail/postern sendmail/tests/test_docs
 	@if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok|sscanf)[[:space:]]*\(' \
 	    sendmail/*.c sendmail/*.h; then \
 	  echo "lint: banned string function (see STYLE.md)"; exit 1; fi
 	@command -v cppcheck >/dev/null || { echo "lint: cppcheck is not installed"; exit 1; }
 	cppcheck $(CPPCHECK_FLAGS) sendmail/*.c
+	@command -v mandoc >/dev/null || { echo "lint: mandoc not installed"; exit 1; }
+	@out=$$(mandoc -Tlint -Wstyle $(MANPAGES) 2>&1 | \
+	    grep -v -e 'referenced manual not found' -e 'outdated mandoc.db'); \
+	  if [ -n "$$out" ]; then printf '%s\n' "$$out"; echo "lint: mandoc"; exit 1; fi
+	@./sendmail/tests/test_docs >sendmail/tests/test_docs.log 2>&1 || \
+	  { cat sendmail/tests/test_docs.log; echo "lint: documentation"; exit 1; }
 	@echo "lint: ok"
 
 bench: sendmail/postern

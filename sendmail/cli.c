@@ -245,7 +245,7 @@ check_queue_tools(const struct opts *o, struct err *e)
 
 /* "--name" options: --version, --help, the queue tools' --json, --delete. */
 static int
-long_option(struct opts *o, const char *arg, struct err *e)
+long_flag(struct opts *o, const char *arg, struct err *e)
 {
 	if (strcmp(arg, "--version") == 0)
 		o->mode = MODE_VERSION;
@@ -275,6 +275,50 @@ set_q(struct opts *o, const char *v, struct err *e)
 	if ((o->queue_interval = cli_parse_interval(v)) <= 0)
 		return err_set(e, ERR_USAGE, "-q%.32s: unsupported (use -q, "
 		    "-qINTERVAL such as -q5m, or -qI, -qR, -qS)", v);
+	return 0;
+}
+
+/*
+ * Long options: those that take a value, "--import FILE" or
+ * "--import=FILE", "--account NAME" or "--account=NAME" (*i is advanced
+ * past a separate value), else long_flag()'s.
+ */
+static int
+long_option(struct opts *o, int argc, char **argv, int *i, struct err *e)
+{
+	static const char *const names[] = { "--import", "--account" };
+	const char	*arg = argv[*i], *val = NULL;
+	size_t		 k, n = 0;
+
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		n = strlen(names[k]);
+		if (strncmp(arg, names[k], n) == 0 &&
+		    (arg[n] == '\0' || arg[n] == '='))
+			break;
+	}
+	if (k == sizeof(names) / sizeof(names[0]))
+		return long_flag(o, arg, e);
+	if (arg[n] == '=')
+		val = arg + n + 1;
+	else if (*i + 1 < argc)
+		val = argv[++*i];
+	if (val == NULL || *val == '\0')
+		return err_set(e, ERR_USAGE, "%s: option requires an argument",
+		    names[k]);
+	if (k == 0) {
+		o->mode = MODE_IMPORT;
+		o->import_file = val;
+	} else
+		o->import_account = val;
+	return 0;
+}
+
+/* Combinations of long options that make no sense. */
+static int
+long_check(const struct opts *o, struct err *e)
+{
+	if (o->import_account != NULL && o->mode != MODE_IMPORT)
+		return err_set(e, ERR_USAGE, "--account: only with --import");
 	return 0;
 }
 
@@ -308,7 +352,7 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			continue;
 		}
 		if (arg[1] == '-') {
-			if (long_option(o, arg, e) == -1)
+			if (long_option(o, argc, argv, &i, e) == -1)
 				return -1;
 			continue;
 		}
@@ -368,7 +412,9 @@ cli_parse(struct opts *o, int argc, char **argv, struct err *e)
 			break;	/* the rest of arg was the option's value */
 		}
 	}
-	return check_queue_tools(o, e);
+	if (check_queue_tools(o, e) == -1)
+		return -1;
+	return long_check(o, e);
 }
 
 void
@@ -413,6 +459,14 @@ cli_usage(void)
 	    "  -v             SMTP transcript on stderr (AUTH hidden)\n"
 	    "  -C FILE        configuration file (default " USAGE_CONFIG ";\n"
 	    "                 also POSTERN_CONFIG)\n"
+	    "\n"
+	    "other modes:\n"
+	    "  -bm            submit (the default); -bi, newaliases: nothing to do\n"
+	    "  --import FILE [--account NAME]\n"
+	    "                 print a postern.ini equivalent to an msmtprc,\n"
+	    "                 ssmtp.conf, dma.conf or nullmailer remotes file\n"
+	    "accepted and ignored: -A c|m, -G, -h N, -L TAG, -m, -n, -U, -c, -e, -x\n"
+	    "refused: -X, -O, -bd, -bD\n"
 	    "\n"
 	    "Exit status: 0 sent or queued, 64 usage, 65 data, 67 a recipient\n"
 	    "refused, 69 message refused, 75 temporary failure (queue off),\n"

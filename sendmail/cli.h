@@ -22,7 +22,8 @@ enum cli_mode {
 	MODE_QUEUE_RUN,		/* -q, -qINTERVAL */
 	MODE_VERSION,		/* -bV, --version */
 	MODE_HELP,		/* --help */
-	MODE_DELETE		/* --delete ID...|ALL (ids in rcpts) */
+	MODE_DELETE,		/* --delete ID...|ALL (ids in rcpts) */
+	MODE_IMPORT		/* --import FILE [--account NAME] */
 };
 
 /* -qI, -qR, -qS: at most this many in one run. */
@@ -48,6 +49,8 @@ struct opts {
 	const char	*config;	/* -C */
 	char		**rcpts;	/* recipient arguments */
 	size_t		 nrcpts;
+	const char	*import_file;	/* --import */
+	const char	*import_account; /* --account */
 	/* Options accepted and ignored, for -v to report. */
 	size_t		 nignored;
 	/* The queue tools: --json (with -bp), -qI/-qR/-qS substrings. */

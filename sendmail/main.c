@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "config.h"
 #include "dkim.h"
+#include "import.h"
 #include "log.h"
 #include "params.h"
 #include "proc.h"
@@ -405,6 +406,38 @@ mode_queue(struct run *r)
 	return EX_OK;
 }
 
+/*
+ * --import FILE: print a postern.ini equivalent to another drop-in's
+ * configuration (import.c).  The file is read without the set-gid group,
+ * so that no file only the group can read is shown.
+ */
+static int
+mode_import(struct run *r)
+{
+	struct buf	out;
+	struct err	e;
+
+	if (r->opts.nrcpts > 0)
+		die_usage("--import takes no recipients");
+	if (proc_drop_group(&r->proc, &e) == -1)
+		die(&e);
+	buf_init(&out, IMPORT_OUT_MAX);
+	if (import_file(r->opts.import_file, r->opts.import_account, &out,
+	    &e) == -1) {
+		buf_free(&out);
+		die(&e);
+	}
+	if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len ||
+	    fflush(stdout) != 0) {
+		err_set(&e, ERR_IO, "--import: writing standard output: %s",
+		    strerror(errno));
+		buf_free(&out);
+		die(&e);
+	}
+	buf_free(&out);
+	return EX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -429,6 +462,8 @@ main(int argc, char **argv)
 	case MODE_NEWALIASES:
 		/* Aliases are read at each submission: nothing to rebuild. */
 		return EX_OK;
+	case MODE_IMPORT:
+		return mode_import(&r);
 	default:
 		break;
 	}

@@ -60,7 +60,7 @@ endif
 $(FLAGS_FILE): ;
 
 .PHONY: all check unit compat demo fuzz lint tidy install clean bench \
-	check-host-unchanged check-image check-fresh-chroot
+	check-host-unchanged check-image check-fresh-chroot check-valgrind
 
 all: sendmail/postern
 
@@ -97,6 +97,13 @@ check: lint unit sendmail/postern
 	@compat-tests/host-state save $(HOST_STATE)
 	@rc=0; compat-tests/run || rc=$$?; \
 	  compat-tests/host-state compare $(HOST_STATE) || rc=1; exit $$rc
+
+# The end-to-end core (cases 2xx, 3xx, 50x; exclusions with their reason
+# in compat-tests/valgrind) with every postern process under valgrind
+# memcheck; fails on any memcheck error or definite leak (not part of
+# check; .ci/run runs it after check).
+check-valgrind: sendmail/postern
+	compat-tests/valgrind
 
 # The container image, built with podman and tested (not part of check;
 # .ci/run runs it).

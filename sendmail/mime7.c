@@ -9,11 +9,10 @@
 
 #include "buf.h"
 #include "mime7.h"
+#include "text.h"
 
 #define CHUNK		65536
-#define QP_LINE_MAX	76	/* RFC 2045 6.7 (5), the soft break included */
 
-static const char hexdig[] = "0123456789ABCDEF";
 
 /*
  * The header section (through its empty line) of fd into b: 0, 1 when it
@@ -147,8 +146,7 @@ struct qp {
 	void		*arg;
 	struct err	*e;
 	off_t		 size;
-	size_t		 col;
-	int		 ws;	/* a held SP or HTAB, or -1 */
+	struct text_qp	 enc;
 	int		 failed;
 	char		 out[CHUNK];
 	size_t		 olen;
@@ -171,64 +169,11 @@ put(struct qp *q, const char *p, size_t n)
 	q->size += (off_t)n;
 }
 
+/* text_qp's output into the send buffer. */
 static void
-token(struct qp *q, const char *t, size_t n)
+qp_put(void *arg, const char *p, size_t n)
 {
-	if (q->col + n > QP_LINE_MAX - 1) {
-		put(q, "=\r\n", 3);
-		q->col = 0;
-	}
-	put(q, t, n);
-	q->col += n;
-}
-
-static void
-hex(struct qp *q, unsigned char c)
-{
-	char	t[3] = { '=', hexdig[c >> 4], hexdig[c & 15] };
-
-	token(q, t, 3);
-}
-
-/* A blank is literal unless it ends a line (RFC 2045 6.7 (3)). */
-static void
-flush_ws(struct qp *q, int at_eol)
-{
-	char	c;
-
-	if (q->ws == -1)
-		return;
-	c = (char)q->ws;
-	q->ws = -1;
-	if (at_eol)
-		hex(q, (unsigned char)c);
-	else
-		token(q, &c, 1);
-}
-
-/* Body octets, canonical: every CR is part of a CRLF. */
-static void
-qp_feed(struct qp *q, const unsigned char *p, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\r')
-			continue;
-		if (p[i] == '\n') {
-			flush_ws(q, 1);
-			put(q, "\r\n", 2);
-			q->col = 0;
-			continue;
-		}
-		flush_ws(q, 0);
-		if (p[i] == ' ' || p[i] == '\t')
-			q->ws = p[i];
-		else if (p[i] >= 33 && p[i] <= 126 && p[i] != '=')
-			token(q, (const char *)p + i, 1);
-		else
-			hex(q, p[i]);
-	}
+	put(arg, p, n);
 }
 
 /* The header fields but Content-Transfer-Encoding, then the MIME ones. */
@@ -271,7 +216,7 @@ mime7_convert(int fd, mime7_sink sink, void *arg, off_t *size,
 	q->sink = sink;
 	q->arg = arg;
 	q->e = e;
-	q->ws = -1;
+	text_qp_init(&q->enc, qp_put, q);
 	buf_init(&h, BUF_LIMIT_HEADERS);
 	if ((n = read_headers(fd, &h, e)) != 0) {
 		if (n == 1)
@@ -292,11 +237,9 @@ mime7_convert(int fd, mime7_sink sink, void *arg, off_t *size,
 		}
 		if (n == 0)
 			break;
-		qp_feed(q, in, (size_t)n);
+		text_qp_feed(&q->enc, (const char *)in, (size_t)n);
 	}
-	flush_ws(q, 1);
-	if (q->col > 0)
-		put(q, "\r\n", 2);
+	text_qp_finish(&q->enc);
 	if (!q->failed && q->olen > 0 &&
 	    sink(arg, q->out, q->olen, e) == -1)
 		q->failed = 1;

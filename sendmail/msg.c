@@ -56,7 +56,6 @@
 
 #define IN_BUFSZ	(64 * 1024)
 #define OUT_BUFSZ	(64 * 1024)
-#define QP_LINE_MAX	76	/* RFC 2045 6.7 (5), with the soft break */
 #define EW_CHUNK	45	/* octets per encoded word: 72 characters */
 
 struct msg_input {
@@ -112,13 +111,6 @@ struct enc {
 	size_t		 nul;
 	size_t		 cr;
 	size_t		 splits;
-};
-
-/* The quoted-printable encoder: canonical lines in. */
-struct qp {
-	struct out	*o;
-	size_t		 col;
-	int		 ws;		/* a held SP or HTAB, or -1 */
 };
 
 static const char hexdig[] = "0123456789ABCDEF";
@@ -1204,78 +1196,11 @@ enc_finish(struct enc *en)
 	en->col = 0;
 }
 
+/* text_qp's output into the spool. */
 static void
-qp_token(struct qp *q, const char *t, size_t n)
+qp_put(void *arg, const char *p, size_t n)
 {
-	if (q->col + n > QP_LINE_MAX - 1) {
-		out_put(q->o, "=\r\n", 3);
-		q->col = 0;
-	}
-	out_put(q->o, t, n);
-	q->col += n;
-}
-
-static void
-qp_hex(struct qp *q, unsigned char c)
-{
-	char	t[3];
-
-	t[0] = '=';
-	t[1] = hexdig[c >> 4];
-	t[2] = hexdig[c & 15];
-	qp_token(q, t, 3);
-}
-
-/* A blank is literal unless it ends a line (RFC 2045 6.7 (3)). */
-static void
-qp_flush_ws(struct qp *q, int at_eol)
-{
-	char	c;
-
-	if (q->ws == -1)
-		return;
-	c = (char)q->ws;
-	q->ws = -1;
-	if (at_eol)
-		qp_hex(q, (unsigned char)c);
-	else
-		qp_token(q, &c, 1);
-}
-
-/* Input is canonical: every CR is part of a CRLF. */
-static void
-qp_feed(struct qp *q, const char *p, size_t n)
-{
-	unsigned char	c;
-	size_t		i;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)p[i];
-		if (c == '\r')
-			continue;
-		if (c == '\n') {
-			qp_flush_ws(q, 1);
-			out_put(q->o, "\r\n", 2);
-			q->col = 0;
-			continue;
-		}
-		qp_flush_ws(q, 0);
-		if (c == ' ' || c == '\t')
-			q->ws = c;
-		else if (c >= 33 && c <= 126 && c != '=')
-			qp_token(q, (const char *)p + i, 1);
-		else
-			qp_hex(q, c);
-	}
-}
-
-static void
-qp_finish(struct qp *q)
-{
-	qp_flush_ws(q, 1);
-	if (q->col > 0)
-		out_put(q->o, "\r\n", 2);
-	q->col = 0;
+	out_put(arg, p, n);
 }
 
 static ssize_t
@@ -1299,7 +1224,7 @@ qp_rewrite(const struct msg *m, struct out *o, off_t body_off,
     const struct msg_opts *opts, struct msg_stats *st, struct err *e)
 {
 	struct out	*so = NULL;
-	struct qp	 q;
+	struct text_qp	 q;
 	char		*rb = NULL;
 	off_t		 off;
 	ssize_t		 n;
@@ -1315,18 +1240,16 @@ qp_rewrite(const struct msg *m, struct out *o, off_t body_off,
 		goto done;
 	}
 	out_reset(so, fd);
-	q.o = so;
-	q.col = 0;
-	q.ws = -1;
+	text_qp_init(&q, qp_put, so);
 	for (off = body_off; (n = pread_all(o->fd, rb, IN_BUFSZ, off)) > 0;
 	    off += n)
-		qp_feed(&q, rb, (size_t)n);
+		text_qp_feed(&q, rb, (size_t)n);
 	if (n == -1) {
 		err_set(e, ERR_IO, "reading back the message: %s",
 		    strerror(errno));
 		goto done;
 	}
-	qp_finish(&q);
+	text_qp_finish(&q);
 	out_flush(so);
 	if (so->err != 0) {
 		err_set(e, ERR_IO, "writing the scratch file: %s",

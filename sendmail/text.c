@@ -155,3 +155,89 @@ text_b64_append(struct buf *out, const void *p, size_t n)
 	out->data[out->len] = '\0';
 	return 0;
 }
+
+#define QP_LINE_MAX	76	/* RFC 2045 6.7 (5), the soft break included */
+
+void
+text_qp_init(struct text_qp *q,
+    void (*put)(void *arg, const char *p, size_t n), void *arg)
+{
+	q->put = put;
+	q->arg = arg;
+	q->col = 0;
+	q->ws = -1;
+}
+
+static void
+qp_token(struct text_qp *q, const char *t, size_t n)
+{
+	if (q->col + n > QP_LINE_MAX - 1) {
+		q->put(q->arg, "=\r\n", 3);
+		q->col = 0;
+	}
+	q->put(q->arg, t, n);
+	q->col += n;
+}
+
+static void
+qp_hex(struct text_qp *q, unsigned char c)
+{
+	static const char hexdig[] = "0123456789ABCDEF";
+	char	t[3];
+
+	t[0] = '=';
+	t[1] = hexdig[c >> 4];
+	t[2] = hexdig[c & 15];
+	qp_token(q, t, 3);
+}
+
+/* A blank is literal unless it ends a line (RFC 2045 6.7 (3)). */
+static void
+qp_flush_ws(struct text_qp *q, int at_eol)
+{
+	char	c;
+
+	if (q->ws == -1)
+		return;
+	c = (char)q->ws;
+	q->ws = -1;
+	if (at_eol)
+		qp_hex(q, (unsigned char)c);
+	else
+		qp_token(q, &c, 1);
+}
+
+void
+text_qp_feed(struct text_qp *q, const char *p, size_t n)
+{
+	unsigned char	c;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c == '\r')
+			continue;
+		if (c == '\n') {
+			qp_flush_ws(q, 1);
+			q->put(q->arg, "\r\n", 2);
+			q->col = 0;
+			continue;
+		}
+		qp_flush_ws(q, 0);
+		if (c == ' ' || c == '\t')
+			q->ws = c;
+		else if (c >= 33 && c <= 126 && c != '=')
+			qp_token(q, p + i, 1);
+		else
+			qp_hex(q, c);
+	}
+}
+
+void
+text_qp_finish(struct text_qp *q)
+{
+	qp_flush_ws(q, 1);
+	if (q->col > 0)
+		q->put(q->arg, "\r\n", 2);
+	q->col = 0;
+}

@@ -67,4 +67,22 @@ void	text_date(time_t t, char *out, size_t len);
  */
 int	text_b64_append(struct buf *out, const void *p, size_t n);
 
+/*
+ * A streaming quoted-printable encoder (RFC 2045 6.7) for canonical input
+ * (every CR part of a CRLF): lines of at most 76 octets with soft breaks,
+ * a blank before a line end encoded, CRLF line ends.  Output goes to
+ * put(arg, p, n), which reports its own errors.  text_qp_finish() ends a
+ * last line that has no CRLF.
+ */
+struct text_qp {
+	void	(*put)(void *arg, const char *p, size_t n);
+	void	 *arg;
+	size_t	  col;
+	int	  ws;		/* a held SP or HTAB, or -1 */
+};
+void	text_qp_init(struct text_qp *q,
+	    void (*put)(void *arg, const char *p, size_t n), void *arg);
+void	text_qp_feed(struct text_qp *q, const char *p, size_t n);
+void	text_qp_finish(struct text_qp *q);
+
 #endif

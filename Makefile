@@ -7,6 +7,7 @@
 # make compat     end-to-end tests against a real Postfix smarthost
 # make demo       start a test smarthost, send one message, show what arrived
 # make fuzz       run each libFuzzer target for FUZZ_SECONDS (needs clang)
+# make fuzz-seeds each libFuzzer target over its seed corpus (part of check)
 # make lint       banned string functions, cppcheck, mandoc -Tlint, docs drift
 # make SAN=1 ...  build everything with ASan + UBSan
 
@@ -60,7 +61,8 @@ endif
 $(FLAGS_FILE): ;
 
 .PHONY: all check unit compat demo fuzz lint tidy install clean bench \
-	check-host-unchanged check-image check-fresh-chroot check-valgrind
+	check-host-unchanged check-image check-fresh-chroot check-valgrind \
+	fuzz-seeds
 
 all: sendmail/postern
 
@@ -93,7 +95,7 @@ compat: sendmail/postern
 # make check leaves the host as it found it: the checksums of what a test
 # could change (compat-tests/host-state) are compared after the run.
 HOST_STATE ?= sendmail/.host-state
-check: lint unit sendmail/postern
+check: lint unit fuzz-seeds sendmail/postern
 	@compat-tests/host-state save $(HOST_STATE)
 	@rc=0; compat-tests/run || rc=$$?; \
 	  compat-tests/host-state compare $(HOST_STATE) || rc=1; exit $$rc
@@ -121,11 +123,40 @@ check-host-unchanged:
 demo: sendmail/postern
 	compat-tests/demo
 
-# libFuzzer needs clang; the targets are built without the program's LIBS
+# libFuzzer needs clang.  The program's sources are compiled once, with the
+# sanitizers and the program's warnings as errors (a target that no longer
+# matches an interface fails to build instead of fuzzing garbage), into a
+# library every target links; the targets are built without the program's
 # hardening flags that clash with -fsanitize=fuzzer.
-sendmail/fuzz/fuzz_%: sendmail/fuzz/fuzz_%.c $(SRCS) $(HDRS)
-	clang $(CSTD) -g -O1 -Isendmail -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(SRCS) $(LIBS)
+FUZZ_CFLAGS = $(CSTD) $(WARN) -Werror -g -O1 -Isendmail \
+	      -fsanitize=address,undefined -DSYSCONFDIR='"$(SYSCONFDIR)"' \
+	      -DPOSTERN_VERSION='"$(VERSION)"'
+FUZZ_OBJS := $(SRCS:sendmail/%.c=sendmail/fuzz/obj/%.o)
+
+sendmail/fuzz/obj/%.o: sendmail/%.c $(HDRS)
+	@mkdir -p sendmail/fuzz/obj
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+sendmail/fuzz/libpostern-fuzz.a: $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $(FUZZ_OBJS)
+
+sendmail/fuzz/fuzz_%: sendmail/fuzz/fuzz_%.c sendmail/fuzz/libpostern-fuzz.a $(HDRS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	  sendmail/fuzz/libpostern-fuzz.a $(LIBS)
+
+# Every target over its committed seed corpus, each input once (part of
+# check: a seed that crashes a target fails here, not only in make fuzz).
+fuzz-seeds: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+	  n=$${f##*/fuzz_}; set -- sendmail/fuzz/corpus/$$n/*; \
+	  [ -e "$$1" ] || { echo "fuzz-seeds: $$n has no seed corpus"; exit 1; }; \
+	  if ./$$f -runs=1 "$$@" > sendmail/fuzz/$$n.seeds.log 2>&1; then \
+	    echo "fuzz-seeds: $$n: $$# seeds clean"; \
+	  else \
+	    tail -n 40 sendmail/fuzz/$$n.seeds.log; echo "fuzz-seeds: $$n FAILED"; exit 1; \
+	  fi; \
+	done
 
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \
@@ -209,7 +240,8 @@ install: sendmail/postern
 
 clean:
 	rm -f sendmail/*.o sendmail/*.a sendmail/postern $(TESTS) $(FUZZERS) \
-	  $(FLAGS_FILE)
+	  $(FLAGS_FILE) sendmail/fuzz/libpostern-fuzz.a
+	rm -rf sendmail/fuzz/obj
 
 # Packaging (packaging/README.md).  `make deb` builds the production .deb in
 # the top directory; packaging/debian/install-for-tests installs it, or its

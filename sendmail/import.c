@@ -223,6 +223,9 @@ wrap(struct conv *c, struct buf *b, const char *text)
 		c->nomem = 1;
 }
 
+static void vnote(struct conv *, const char *, int, const char *, va_list)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 vnote(struct conv *c, const char *file, int line, const char *fmt,
     va_list ap)

@@ -99,6 +99,9 @@ log_close(void)
 	use_syslog = 0;
 }
 
+static void log_emit(int, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_emit(int prio, const char *fmt, va_list ap)
 {

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "dkim.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,26 +32,26 @@ static struct dkim *signers[4];
 static void
 setup(void)
 {
-	struct config	c;
-	struct err	e;
-	char		path[] = "/tmp/fuzz_dkim.XXXXXX";
-	int		fd, i;
+	struct dkim_params	dp;
+	struct err		e;
+	char			path[] = "/tmp/fuzz_dkim.XXXXXX";
+	int			fd, i;
 
 	if ((fd = mkstemp(path)) == -1 ||
 	    write(fd, key_pem, sizeof(key_pem) - 1) != sizeof(key_pem) - 1)
 		abort();
 	close(fd);
 	for (i = 0; i < 4; i++) {
-		config_defaults(&c);
-		c.dkim_domain = strdup("example.com");
-		c.dkim_selector = strdup("f");
-		c.dkim_key_file = strdup(path);
-		c.dkim_header_relaxed = i & 1;
-		c.dkim_body_relaxed = (i >> 1) & 1;
-		c.dkim_sign_always = i == 3 ? 0 : 1;
-		if (dkim_load(&signers[i], &c, 0, &e) == -1)
+		memset(&dp, 0, sizeof(dp));
+		dp.domain = "example.com";
+		dp.selector = "f";
+		dp.key_file = path;
+		dp.header_relaxed = i & 1;
+		dp.body_relaxed = (i >> 1) & 1;
+		dp.sign_always = i == 3 ? 0 : 1;
+		if (dkim_load(&signers[i], &dp, 0, &e) == -1 ||
+		    signers[i] == NULL)
 			abort();
-		config_free(&c);
 	}
 	unlink(path);
 }

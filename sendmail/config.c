@@ -89,6 +89,8 @@ enum key {
 	K_DKIM_CANON, K_DKIM_SIGN,
 	/* TLS session cache */
 	K_TLS_SESSION_CACHE,
+	/* speed (issue 10) */
+	K_TLS_KTLS,
 	K_COUNT
 };
 
@@ -141,6 +143,8 @@ static const struct keydef keys[K_COUNT] = {
 	[K_DKIM_SIGN] =		{ SECT_DKIM, "sign", 0 },
 	/* TLS session cache */
 	[K_TLS_SESSION_CACHE] =	{ SECT_SMARTHOST, "tls_session_cache", 0 },
+	/* speed (issue 10) */
+	[K_TLS_KTLS] =		{ SECT_SMARTHOST, "tls_ktls", 0 },
 };
 
 static const struct {
@@ -819,6 +823,8 @@ key_set_tls(struct ctx *x, enum key k, const char *v)
 		return set_bool(x, k, v, &c->tls_verify);
 	case K_TLS_SESSION_CACHE:
 		return set_bool(x, k, v, &c->tls_session_cache);
+	case K_TLS_KTLS:	/* speed (issue 10) */
+		return set_bool(x, k, v, &c->tls_ktls);
 	case K_TLS_CA_FILE:
 		return set_path(x, k, v, &c->tls_ca_file);
 	case K_TLS_FINGERPRINT:

@@ -101,7 +101,7 @@ plain_close(void *ctx)
 }
 
 static const struct net_transport plain = {
-	plain_read, plain_write, plain_pending, plain_close
+	plain_read, plain_write, plain_pending, plain_close, NULL
 };
 
 /* ---- connections ------------------------------------------------------ */
@@ -475,7 +475,19 @@ net_sendfile(struct conn *c, int fd, off_t off, off_t len,
 	if (c->t != &plain) {
 		if (net_flush(c, stall_ms, e) == -1)
 			return -1;
-		return copy_file(c, fd, off, len, stall_ms, e);
+		while (len > 0 && c->t->sendfile != NULL) {
+			want = len > NET_SENDFILE_MAX ? NET_SENDFILE_MAX :
+			    (size_t)len;
+			n = c->t->sendfile(c->ctx, fd, off, want,
+			    clock_now_ms() + stall_ms, e);
+			if (n == -1)
+				return -1;
+			if (n == 0)
+				break;	/* not possible here: copy */
+			off += n;
+			len -= n;
+		}
+		return len > 0 ? copy_file(c, fd, off, len, stall_ms, e) : 0;
 	}
 	if (c->wbuf.len > 0 && flush_more(c, stall_ms, e) == -1)
 		return -1;

@@ -41,6 +41,13 @@ struct net_transport {
 		    long long deadline, struct err *e);
 	size_t	(*pending)(void *ctx);
 	void	(*close)(void *ctx);
+	/*
+	 * Optional (NULL: none): send up to n octets of file fd from off
+	 * without copying them through postern (kernel TLS).  Returns the
+	 * count, 0 when it cannot (nothing sent), -1 with *e.
+	 */
+	ssize_t	(*sendfile)(void *ctx, int fd, off_t off, size_t n,
+		    long long deadline, struct err *e);
 };
 
 /*
@@ -104,9 +111,10 @@ size_t	net_unsent(const struct conn *c);
  * Send what is queued, then len octets of the regular file fd from offset
  * off.  On the plain transport the file goes with sendfile(2), its pages
  * never copied into postern (the queued octets are sent with MSG_MORE, so
- * a command line and the data after it share segments); on any other
- * transport, or where sendfile() is not supported for fd, it is read in
- * 64 KiB blocks (pread) and written through the transport.  Stalls fail
+ * a command line and the data after it share segments); on a transport
+ * whose sendfile member can (kernel TLS), through that; otherwise, or
+ * where sendfile() is not supported for fd, it is read in 64 KiB blocks
+ * (pread) and written through the transport.  Stalls fail
  * as in net_flush (ERR_TEMP); a file that ends before len octets, or
  * cannot be read, fails with ERR_IO.  After a failure the connection is
  * unusable (part of the data may have gone out).

@@ -774,6 +774,25 @@ static const struct session_case bdat_cases[] = {
 	  "caf=C3=A9\r\n.\r\nQUIT\r\n",
 	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
 
+	{ "the LAST chunk's reply may take longer than `timeout`, as the dot's",
+	  SMTP_TLS_NONE, NULL, 2, 8, NULL, { "a@example.org" }, NULL,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK1, "250 ok\r\n", "250 ok\r\n",
+	    "250 2.0.0 queued\r\n", "221 bye\r\n" }, 4, 3000,
+	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
+	  "BDAT 20 LAST\r\nSubject: x\r\n\r\nbody\r\nQUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
+
+	{ "an earlier chunk's reply gets `timeout`: lost, deferred, step BODY",
+	  SMTP_TLS_NONE, NULL, 1, 8, NULL, { "a@example.org" }, NULL,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK1, "250 ok\r\n", "250 ok\r\n", "250 10\r\n" },
+	  4, 2500,
+	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
+	  "BDAT 10\r\nSubject: x",
+	  0, ERR_OK, -1, ERR_TEMP, "D", "timed out", SMTP_STEP_BODY, 0, 2500,
+	  0 },
+
 	{ "a spool without its final CRLF: BDAT counts the CRLF added",
 	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" },
 	  "Subject: x\r\n\r\nno end", BODY_UNSPEC,
@@ -784,7 +803,7 @@ static const struct session_case bdat_cases[] = {
 	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
 };
 
-static const size_t bdat_chunks[] = { 0, 10, 10, 10, 0, 0, 0, 0, 0 };
+static const size_t bdat_chunks[] = { 0, 10, 10, 10, 0, 0, 0, 0, 0, 10, 0 };
 
 static void
 test_sessions_bdat(void **state)

@@ -138,17 +138,17 @@ mode_submit(struct run *r)
 	if (submit_how(s) != SUBMIT_NOW) {
 		if (submit_commit(s, &e) == -1)
 			die(&e);
-		if (submit_how(s) == SUBMIT_QUEUE)
-			return EX_OK;
 		/* -odb: the child inherits the entry's lock and sends it. */
 		fflush(NULL);
-		if ((pid = fork()) == -1)
-			return EX_OK;	/* committed: a queue run sends it */
-		if (pid > 0)
-			_exit(EX_OK);	/* keep the lock for the child */
-		proc_detach();
-		submit_background(s);
-		_exit(EX_OK);
+		pid = submit_how(s) == SUBMIT_BACKGROUND ? fork() : -1;
+		if (pid == 0) {
+			proc_detach();
+			submit_background(s);
+		}
+		submit_free(s);	/* a parent's close leaves the child's lock */
+		if (pid != -1)
+			_exit(EX_OK);
+		return EX_OK;	/* -odq, or no fork: a queue run sends it */
 	}
 	e.cls = submit_now(s, line, sizeof(line));
 	if (line[0] != '\0')

@@ -168,7 +168,7 @@ mode_list(struct run *r)
 
 	if (submit_open_queue(&r->p, &q, 0, &e) == -1 ||
 	    queue_list(q, stdout, r->opts.json ? QUEUE_LIST_JSON :
-	    QUEUE_LIST_MAILQ, &e) == -1)
+	    QUEUE_LIST_MAILQ, &r->p.qp, &e) == -1)
 		die(&e);
 	queue_close(q);
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
@@ -182,10 +182,10 @@ mode_delete(struct run *r)
 	struct err	 e;
 	int		 rc;
 
-	if (submit_open_queue(&r->p, &q, 0, &e) == -1 ||
-	    queue_delete_allowed(q, r->proc.privileged, &e) == -1)
+	if (submit_open_queue(&r->p, &q, 0, &e) == -1)
 		die(&e);
-	rc = queue_delete_cmd(q, r->opts.rcpts, r->opts.nrcpts, stderr, &e);
+	rc = queue_delete_cmd(q, r->opts.rcpts, r->opts.nrcpts,
+	    queue_delete_owner(q, r->proc.privileged), stderr, &e);
 	queue_close(q);
 	return rc == 0 ? EX_OK : exit_code(e.cls);
 }

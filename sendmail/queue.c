@@ -922,6 +922,25 @@ queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
 	return 0;
 }
 
+int
+queue_active(struct queue *q, const char *id)
+{
+	char	name[QUEUE_ID_SIZE + 8];
+	int	fd, held;
+
+	if (q->qfd == -1 || strlen(id) != QUEUE_ID_LEN || !queue_id_valid(id))
+		return 0;
+	ename(name, sizeof(name), id, ".data");
+	fd = openat(q->qfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	/* Shared: two listings at once do not see each other. */
+	held = flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	close(fd);	/* releases a lock just taken */
+	return held;
+}
+
 /* flock(LOCK_EX) on fd, retrying every 50 ms until wait_ms have passed. */
 static int
 lock_wait(int fd, long wait_ms)
@@ -958,14 +977,42 @@ unlink_found(int dirfd, const char *id, const char *suffix, int *found,
 	    strerror(errno));
 }
 
+/*
+ * Whether entry id records owner as its submitter (record O): its control
+ * file in q/, or failed/ when q/ has none.  One that cannot be read, or
+ * records no owner (an older file), is nobody's (0).
+ */
+static int
+owned_by(struct queue *q, const char *id, long long owner)
+{
+	struct queue_entry	qe;
+	struct err		pe;
+	char			name[QUEUE_ID_SIZE + 8];
+	int			r = 1, mine;
+
+	ename(name, sizeof(name), id, ".ctl");
+	if (q->qfd != -1)
+		r = read_ctl(q->qfd, name, &qe, &pe);
+	if (r == 1 && q->failfd != -1)
+		r = read_ctl(q->failfd, name, &qe, &pe);
+	mine = r == 0 && qe.owner >= 0 && qe.owner == owner;
+	if (r != 1)
+		queue_entry_free(&qe);
+	return mine;
+}
+
 int
-queue_delete(struct queue *q, const char *id, long wait_ms, struct err *e)
+queue_delete(struct queue *q, const char *id, long wait_ms, long long owner,
+    struct err *e)
 {
 	char	name[QUEUE_ID_SIZE + 8];
 	int	fd = -1, found = 0, ffound = 0, rc = 0;
 
 	if (strlen(id) != QUEUE_ID_LEN || !queue_id_valid(id))
 		return 1;
+	/* Before any lock: another's entry is never waited for or held. */
+	if (owner != QUEUE_ANY_OWNER && !owned_by(q, id, owner))
+		return 2;
 	ename(name, sizeof(name), id, ".data");
 	if (q->qfd != -1 && (fd = openat(q->qfd, name, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC)) == -1 && errno != ENOENT)
@@ -976,6 +1023,12 @@ queue_delete(struct queue *q, const char *id, long wait_ms, struct err *e)
 		return err_set(e, ERR_TEMP, "%s: another postern process is "
 		    "delivering it (still locked after %ld s); try again",
 		    id, wait_ms / 1000);
+	}
+	/* Under the lock again: the files may have changed meanwhile. */
+	if (owner != QUEUE_ANY_OWNER && !owned_by(q, id, owner)) {
+		if (fd != -1)
+			close(fd);
+		return 2;
 	}
 	/* The control file first: without it the entry does not exist. */
 	if (unlink_found(q->qfd, id, ".ctl", &found, e) == -1 ||

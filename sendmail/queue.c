@@ -1001,12 +1001,38 @@ owned_by(struct queue *q, const char *id, long long owner)
 	return mine;
 }
 
+/*
+ * Unlink id's files under its lock: q/ (control file first: without it the
+ * entry does not exist), then failed/ (fail_record() writes there).  0
+ * when something was removed, 1 when nothing was there, -1 (ERR_IO).
+ */
+static int
+delete_files(struct queue *q, const char *id, struct err *e)
+{
+	int	found = 0, ffound = 0;
+
+	if (unlink_found(q->qfd, id, ".ctl", &found, e) == -1 ||
+	    unlink_found(q->qfd, id, ".data", &found, e) == -1)
+		return -1;
+	if (found && fsync_dir(q->qfd) == -1)
+		return err_set(e, ERR_IO, "%s: fsync q/: %s", id,
+		    strerror(errno));
+	if (unlink_found(q->failfd, id, ".ctl", &ffound, e) == -1 ||
+	    unlink_found(q->failfd, id, ".bad", &ffound, e) == -1 ||
+	    unlink_found(q->failfd, id, ".data", &ffound, e) == -1)
+		return -1;
+	if (ffound && fsync_dir(q->failfd) == -1)
+		return err_set(e, ERR_IO, "%s: fsync failed/: %s", id,
+		    strerror(errno));
+	return found || ffound ? 0 : 1;
+}
+
 int
 queue_delete(struct queue *q, const char *id, long wait_ms, long long owner,
     struct err *e)
 {
 	char	name[QUEUE_ID_SIZE + 8];
-	int	fd = -1, found = 0, ffound = 0, rc = 0;
+	int	fd = -1, rc;
 
 	if (strlen(id) != QUEUE_ID_LEN || !queue_id_valid(id))
 		return 1;
@@ -1025,29 +1051,11 @@ queue_delete(struct queue *q, const char *id, long wait_ms, long long owner,
 		    id, wait_ms / 1000);
 	}
 	/* Under the lock again: the files may have changed meanwhile. */
-	if (owner != QUEUE_ANY_OWNER && !owned_by(q, id, owner)) {
-		if (fd != -1)
-			close(fd);
-		return 2;
-	}
-	/* The control file first: without it the entry does not exist. */
-	if (unlink_found(q->qfd, id, ".ctl", &found, e) == -1 ||
-	    unlink_found(q->qfd, id, ".data", &found, e) == -1)
-		rc = -1;
-	if (rc == 0 && found && fsync_dir(q->qfd) == -1)
-		rc = err_set(e, ERR_IO, "%s: fsync q/: %s", id,
-		    strerror(errno));
-	/* failed/ too, still under the lock (fail_record() writes there). */
-	if (rc == 0 && (unlink_found(q->failfd, id, ".ctl", &ffound, e) == -1 ||
-	    unlink_found(q->failfd, id, ".bad", &ffound, e) == -1 ||
-	    unlink_found(q->failfd, id, ".data", &ffound, e) == -1))
-		rc = -1;
-	if (rc == 0 && ffound && fsync_dir(q->failfd) == -1)
-		rc = err_set(e, ERR_IO, "%s: fsync failed/: %s", id,
-		    strerror(errno));
+	if (owner != QUEUE_ANY_OWNER && !owned_by(q, id, owner))
+		rc = 2;
+	else
+		rc = delete_files(q, id, e);
 	if (fd != -1)
 		close(fd);
-	if (rc == -1)
-		return -1;
-	return found || ffound ? 0 : 1;
+	return rc;
 }

@@ -143,6 +143,13 @@ static const struct tcase cases[] = {
 	    "t.ini:3: bad value for port '25 ; submission': expected a port "
 	    "1-65535" },
 	{ "port 65535", HOST "port = 65535\n", 0, 0, 0, NULL },
+	/* Leading zeros were always taken (strtoul): text_parse_u64 too. */
+	{ "port leading zero", HOST "port = 0587\n", 0, 0, 0, NULL },
+	{ "port zeros", HOST "port = 000\n", 0, 0, 0,
+	    "t.ini:3: bad value for port '000': expected a port 1-65535" },
+	{ "port huge", HOST "port = 18446744073709551617\n", 0, 0, 0,
+	    "t.ini:3: bad value for port '18446744073709551617': expected a "
+	    "port 1-65535" },
 	{ "bad tls", HOST "tls = ssl\n", 0, 0, 0,
 	    "t.ini:3: bad value for tls 'ssl': expected starttls, implicit "
 	    "or none" },
@@ -169,6 +176,17 @@ static const struct tcase cases[] = {
 	    "t.ini:4: bad value for max_message_size '2000G': too large" },
 	{ "size zero", HOST "[queue]\nmax_message_size = 0\n", 0, 0, 0,
 	    NULL },
+	{ "size leading zeros", HOST "[queue]\nmax_message_size = 007M\n", 0,
+	    0, 0, NULL },
+	{ "size past 64 bits", HOST "[queue]\nmax_message_size = "
+	    "99999999999999999999999K\n", 0, 0, 0, "t.ini:4: bad value for "
+	    "max_message_size '99999999999999999999999K': too large" },
+	{ "size 2^64", HOST "[queue]\nmax_message_size = "
+	    "18446744073709551616\n", 0, 0, 0, "t.ini:4: bad value for "
+	    "max_message_size '18446744073709551616': too large" },
+	{ "size K alone", HOST "[queue]\nmax_message_size = K\n", 0, 0, 0,
+	    "t.ini:4: bad value for max_message_size 'K': expected a size "
+	    "such as 50M, 512K or 0" },
 	{ "retry over retry_max", HOST "[queue]\nretry = 2h\n", 0, 0, 0,
 	    "t.ini:4: retry is longer than retry_max" },
 	{ "tls_verify no alone", HOST "tls_verify = no\n", 0, 0, 0,
@@ -631,6 +649,8 @@ static const struct {
 	{ "-1", -1 }, { "+1", -1 }, { " 1", -1 }, { "1 ", -1 },
 	{ "1ms", -1 }, { "1M", -1 }, { "1h30m", -1 }, { "0x10", -1 },
 	{ "99999999999999999999999", -1 }, { "1.5h", -1 },
+	{ "05m", 300 }, { "0000000000000000000000030s", 30 }, { "00", 0 },
+	{ "18446744073709551616d", -1 }, { "18446744073709551615", -1 },
 };
 
 static void

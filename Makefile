@@ -81,8 +81,10 @@ sendmail/postern: sendmail/main.o sendmail/libpostern.a
 INI_RUNTIME := $(shell printf '\043include <ini.h>\nint main(void) { ini_max_line = 200; return 0; }\n' | \
 	$(CC) -x c -o /dev/null - -linih >/dev/null 2>&1 && echo -DHAVE_INI_RUNTIME_SWITCHES)
 
-sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(FLAGS_FILE)
-	$(CC) $(ALL_CFLAGS) $(INI_RUNTIME) -Isendmail $(ALL_LDFLAGS) -o $@ $< sendmail/libpostern.a $(LIBS) -lcmocka
+# Every test links the shared set-up (temporary dirs, a queue in one).
+TEST_FIXTURE = sendmail/tests/fixture.c
+sendmail/tests/test_%: sendmail/tests/test_%.c $(TEST_FIXTURE) sendmail/tests/fixture.h sendmail/libpostern.a $(HDRS) $(FLAGS_FILE)
+	$(CC) $(ALL_CFLAGS) $(INI_RUNTIME) -Isendmail $(ALL_LDFLAGS) -o $@ $< $(TEST_FIXTURE) sendmail/libpostern.a $(LIBS) -lcmocka
 
 sendmail/tests/test_dkim: sendmail/tests/test_dkim_kat.inc
 

@@ -42,18 +42,9 @@ fid=$(find "$QDIR/failed" -name '*.ctl' -printf '%f\n' | sed 's/\.ctl$//')
 
 # A smarthost that accepts and never greets.
 port=$((PORT_BASE + 56))
-python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
-print("ready", flush=True); sys.stdout.close()
-c = [s.accept() for _ in range(4)]
-time.sleep(60)' "$port" >mute.ready 2>mute.err &
-mute_pid=$!
+silent_listener "$port"
 runner=
-trap 'kill -9 "$mute_pid" ${runner:+"$runner"} 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s mute.ready ] && break; sleep 0.05; done
-[ -s mute.ready ] || fail "silent listener did not start: $(cat mute.err)"
+trap 'kill -9 "$SILENT_PID" ${runner:+"$runner"} 2>/dev/null || true' EXIT
 SLOW=$(conf_variant slow plain "queue.dir=$QDIR" "smarthost.port=$port" \
     "smarthost.timeout=30")
 

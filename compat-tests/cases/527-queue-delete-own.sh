@@ -23,27 +23,19 @@
 
 need setpriv flock
 
+. "$TOP/compat-tests/lib/setgid.sh"
+. "$TOP/compat-tests/lib/queue.sh"
 etc=$CASE_DIR/etc
 spool=$CASE_DIR/spool
 bin=$CASE_DIR/sbin/postern
-grp=postern
-getent group postern >/dev/null || grp=mail
+grp=$SETGID_GROUP
 rm -rf "$etc" "$spool" "$CASE_DIR/sbin" "$CASE_DIR/log"
 install -d -m 0755 "$etc" "$CASE_DIR/sbin"
 install -d -o root -g "$grp" -m 2770 "$spool" "$spool/tmp" "$spool/q" "$spool/failed" \
     "$CASE_DIR/log"
 install -o root -g "$grp" -m 0660 /dev/null "$CASE_DIR/log/postern.log"
-[ -r "$TOP/sendmail/.build-flags" ] && [ -r "$TOP/sendmail/libpostern.a" ] ||
-    skip "build postern first (make)"
-flags=$(sed "s#-DSYSCONFDIR='\"[^']*\"'#-DSYSCONFDIR='\"$etc\"'#" \
-    "$TOP/sendmail/.build-flags")
-eval "$flags -o '$bin' '$TOP/sendmail/main.c' '$TOP/sendmail/libpostern.a' \
-    -lssl -lcrypto -linih" || fail "cannot build the set-gid copy"
-chgrp "$grp" "$bin"
-chmod 2755 "$bin"
+setgid_build "$etc" "$bin"
 chmod 0755 "$CASE_DIR"
-
-. "$TOP/compat-tests/lib/queue.sh"
 QDIR=$spool
 install -o root -g "$grp" -m 0640 /dev/null "$etc/postern.ini"
 cat >"$etc/postern.ini" <<EOF

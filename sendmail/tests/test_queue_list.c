@@ -30,38 +30,7 @@
 #include "json.h"
 #include "queue.h"
 #include "queue_list.h"
-
-struct tq {
-	char		 dir[64];
-	struct queue	*q;
-};
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-tq_open(struct tq *t)
-{
-	struct err	e;
-
-	snprintf(t->dir, sizeof(t->dir), "/tmp/postern-tql.XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	assert_int_equal(queue_open(&t->q, t->dir, 1, &e), 0);
-}
-
-static void
-tq_close(struct tq *t)
-{
-	queue_close(t->q);
-	t->q = NULL;
-	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+#include "fixture.h"
 
 static int
 exists(const struct tq *t, const char *sub, const char *id,

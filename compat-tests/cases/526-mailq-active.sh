@@ -52,12 +52,7 @@ SLOW=$(conf_variant slow plain "queue.dir=$QDIR" "smarthost.port=$port" \
 runner=$!
 # Wait for the connection, not by polling the lock: a probe in the instant
 # the runner tries A would make it skip A (and hold B instead).
-for _ in $(seq 200); do
-	ss -Htn state established "( dport = :$port )" | grep -q . && break
-	sleep 0.05
-done
-ss -Htn state established "( dport = :$port )" | grep -q . ||
-    fail "the runner never connected: $(cat runner.err)"
+wait_connected "$port" || fail "the runner never connected: $(cat runner.err)"
 flock -n -x "$QDIR/q/$ida.data" true &&
     fail "the runner never locked A: $(cat runner.err)"
 flock -n -x "$QDIR/q/$idb.data" true ||

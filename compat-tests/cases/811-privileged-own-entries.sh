@@ -118,12 +118,7 @@ sys_conf "$port" 30
 setpriv --reuid=60812 --regid=60812 --clear-groups "$bin" -q >bob.out 2>bob.err &
 bob_pid=$!
 # Wait until bob's runner is connected to the silent listener.
-for _ in $(seq 100); do
-	ss -Htn state established "( dport = :$port )" | grep -q . && break
-	sleep 0.05
-done
-ss -Htn state established "( dport = :$port )" | grep -q . ||
-    fail "bob's runner never connected: $(cat bob.err)"
+wait_connected "$port" || fail "bob's runner never connected: $(cat bob.err)"
 kill -STOP "$bob_pid"
 [ "$(readlink "/proc/$bob_pid/exe")" = "$bin" ] || fail "stopped the wrong process"
 flock -n -x "$spool/q/$aid.data" true ||

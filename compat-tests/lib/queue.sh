@@ -19,6 +19,9 @@
 #                            stalled before its greeting: a runner waits on
 #                            it holding its entry's lock); SILENT_PID is its
 #                            pid, for the case's own EXIT trap to kill
+#   wait_connected PORT      wait up to 10 s until a TCP connection to PORT
+#                            is established (a runner reached the listener);
+#                            1 when none came
 
 # closed_port: offsets 2, 3, 4, 6 of the port range are not used by the
 # smarthost; take the first one nothing listens on.
@@ -142,4 +145,13 @@ time.sleep(60)' "$port" >"$CASE_DIR/silent.ready" 2>"$CASE_DIR/silent.err" &
 	SILENT_PID=$!
 	for _ in $(seq 100); do [ -s "$CASE_DIR/silent.ready" ] && return 0; sleep 0.05; done
 	fail "silent listener on $port did not start: $(cat "$CASE_DIR/silent.err")"
+}
+
+wait_connected() {
+	local i
+	for i in $(seq 200); do
+		ss -Htn state established "( dport = :$1 )" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
 }

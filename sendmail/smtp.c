@@ -49,7 +49,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,7 @@
 #include "mime7.h"
 #include "net.h"
 #include "smtp.h"
+#include "text.h"
 #include "wire.h"
 
 #define TXN_WINDOW	102	/* MAIL, 100 RCPTs, DATA per flush */
@@ -152,9 +155,7 @@ smtp_ehlo_parse(struct smtp_info *info, const struct smtp_reply *r)
 {
 	const char	*p = buf_str(&r->text), *eol, *arg;
 	size_t		 n, kw;
-	char		 num[24];
-	long long	 v;
-	char		*end;
+	uint64_t	 v;
 	int		 first = 1;
 
 	info->ext_pipelining = info->ext_8bitmime = info->ext_smtputf8 = 0;
@@ -190,15 +191,10 @@ smtp_ehlo_parse(struct smtp_info *info, const struct smtp_reply *r)
 		else if (KW("CHUNKING"))
 			info->ext_chunking = 1;
 		else if (KW("SIZE")) {
-			n = (size_t)(eol - arg);
-			if (n > 0 && n < sizeof(num)) {
-				memcpy(num, arg, n);
-				num[n] = '\0';
-				errno = 0;
-				v = strtoll(num, &end, 10);
-				if (errno == 0 && *end == '\0' && v > 0)
-					info->ext_size = v;
-			}
+			/* "SIZE" alone or an unparsable value: no limit known. */
+			if (text_parse_u64(arg, (size_t)(eol - arg), LLONG_MAX,
+			    &v) == 0 && v > 0)
+				info->ext_size = (long long)v;
 		} else if (KW("AUTH")) {
 			n = (size_t)(eol - arg);
 			if (n >= sizeof(info->ext_auth))

@@ -140,6 +140,42 @@ test_ehlo(void **state)
 	smtp_reply_free(&r);
 }
 
+/* A SIZE value that is not a plain positive decimal means no known limit. */
+static void
+test_ehlo_size_values(void **state)
+{
+	static const struct {
+		const char	*line;
+		long long	 want;
+	} t[] = {
+		{ "250 SIZE 35882577", 35882577 },
+		{ "250 SIZE 0", 0 },
+		{ "250 SIZE -5", 0 },
+		{ "250 SIZE +5", 0 },
+		{ "250 SIZE 12x", 0 },
+		{ "250 SIZE 99999999999999999999", 0 },
+		{ "250 SIZE 9223372036854775807", 9223372036854775807LL },
+		{ "250 SIZE 9223372036854775808", 0 },
+		{ "250 SIZE ", 0 },
+	};
+	struct smtp_reply	r;
+	struct smtp_info	info;
+	struct err		e;
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		smtp_reply_init(&r);
+		assert_int_equal(smtp_reply_feed(&r, "250-peer", 8, &e), 0);
+		assert_int_equal(smtp_reply_feed(&r, t[i].line,
+		    strlen(t[i].line), &e), 1);
+		smtp_ehlo_parse(&info, &r);
+		if (info.ext_size != t[i].want)
+			fail_msg("%s: %lld", t[i].line, info.ext_size);
+		smtp_reply_free(&r);
+	}
+}
+
 static void
 test_xtext(void **state)
 {
@@ -1008,6 +1044,7 @@ main(void)
 		cmocka_unit_test(test_reply_feed),
 		cmocka_unit_test(test_reply_bounds),
 		cmocka_unit_test(test_ehlo),
+		cmocka_unit_test(test_ehlo_size_values),
 		cmocka_unit_test(test_xtext),
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_sessions_bdat),

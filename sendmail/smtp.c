@@ -611,8 +611,9 @@ auth_exchange(struct smtp_session *s, struct auth_x *x, struct err *e)
 	}
 	/* SPEC: an AUTH failure is temporary, 535 included. */
 	if (s->reply.code != 235)
-		return err_set(e, ERR_TEMP, "authentication as %s failed: %s",
-		    s->p.user, reply_summary(s, sum, sizeof(sum)));
+		return err_set(e, ERR_TEMP, "authentication as %s (%s) "
+		    "failed: %s", s->p.user, auth_mech_name(x->mech),
+		    reply_summary(s, sum, sizeof(sum)));
 	if (!sasl_complete(x->sasl))
 		return err_set(e, ERR_TEMP, "AUTH %s: server did not prove "
 		    "itself", auth_mech_name(x->mech));

@@ -86,8 +86,17 @@ sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(F
 
 sendmail/tests/test_dkim: sendmail/tests/test_dkim_kat.inc
 
+# SASLprep's Unicode tables and test vectors are generated at development
+# time (sendmail/tests/saslprep-gen.py, Python's stringprep and
+# unicodedata.ucd_3_2_0); make unit checks they are what the script makes.
+sendmail/saslprep.o: sendmail/saslprep_tab.inc
+sendmail/tests/test_saslprep: sendmail/tests/test_saslprep_vec.inc
+
 unit: $(TESTS) sendmail/postern
 	@set -e; for t in $(TESTS); do echo "== $$t"; ./$$t; done
+	@if command -v python3 >/dev/null; then \
+	  echo "== saslprep-gen.py --check"; python3 sendmail/tests/saslprep-gen.py --check; \
+	else echo "== saslprep-gen.py: no python3, tables not rechecked"; fi
 
 compat: sendmail/postern
 	compat-tests/run

@@ -624,6 +624,7 @@ static int
 auth_run(struct smtp_session *s, struct err *e)
 {
 	struct auth_x	x;
+	char		note[400];
 	int		rc;
 
 	if (s->p.tls == SMTP_TLS_NONE && !net_is_loopback(s->conn))
@@ -635,8 +636,12 @@ auth_run(struct smtp_session *s, struct err *e)
 		    s->host);
 	memset(&x, 0, sizeof(x));
 	/* AUTH only follows verified TLS or tls = none to loopback. */
-	x.mech = auth_choose(s->info.ext_auth, s->p.auth_mechs,
-	    s->p.auth_auto, s->tls_up);
+	if (auth_select(s->info.ext_auth, s->p.auth_mechs, s->p.auth_auto,
+	    s->tls_up, s->p.user, s->secret, &x.mech, note, sizeof(note),
+	    e) == -1)
+		return -1;
+	if (note[0] != '\0')
+		log_trace('*', note, strlen(note));
 	if (x.mech == 0)
 		return err_set(e, ERR_TEMP, "%s offers no allowed AUTH "
 		    "mechanism (it offers: %s)", s->host, s->info.ext_auth);

@@ -21,7 +21,8 @@
 # 127.0.0.1 only: $DOVECOT_PORT (base + 50, STARTTLS; AUTH only after TLS)
 # and $DOVECOT_PORT_TLS (base + 51, implicit TLS), certificate
 # $TLS_DIR/localhost.pem from the harness's test CA, mechanisms PLAIN LOGIN
-# CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 against a passwd-file passdb.  It
+# CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 (or $DOVECOT_MECHS, set before
+# dovecot_start) against a passwd-file passdb.  It
 # relays what it accepts to the Postfix harness's plain listener
 # ($PORT_PLAIN, relays for loopback), so a message Dovecot took lands in
 # $MAILDIR like every other.
@@ -104,7 +105,7 @@ dovecot_start() {
 	ssl_key = <$TLS_DIR/localhost.key
 	ssl_min_protocol = TLSv1.2
 	disable_plaintext_auth = yes
-	auth_mechanisms = plain login cram-md5 scram-sha-1 scram-sha-256
+	auth_mechanisms = ${DOVECOT_MECHS:-plain login cram-md5 scram-sha-1 scram-sha-256}
 	auth_verbose = yes
 	auth_failure_delay = 0
 	mail_location = maildir:~/Maildir

@@ -8,6 +8,8 @@
 #                     byte for byte, so a SCRAM client must derive the same
 #                     bytes), start `dovecot -c CONF` and wait for its
 #                     listeners; stops it when the case ends, whatever happens
+#                     (it sets the case's EXIT trap; compat-tests/run also
+#                     stops an instance a killed case left)
 #   dovecot_stop      `dovecot -c CONF stop`, then wait for the master to go
 #   dovecot_conf NAME [section.key=value...]
 #                     a postern config for the STARTTLS listener (TLS verified

@@ -24,7 +24,8 @@
 # and $DOVECOT_PORT_TLS (base + 51, implicit TLS), certificate
 # $TLS_DIR/localhost.pem from the harness's test CA, mechanisms PLAIN LOGIN
 # CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 (or $DOVECOT_MECHS, set before
-# dovecot_start) against a passwd-file passdb.  It
+# dovecot_start; $DOVECOT_EXTRA adds config lines) against a passwd-file
+# passdb.  It
 # relays what it accepts to the Postfix harness's plain listener
 # ($PORT_PLAIN, relays for loopback), so a message Dovecot took lands in
 # $MAILDIR like every other.
@@ -136,6 +137,7 @@ dovecot_start() {
 	}
 	# No brute-force penalty (each wrong password would delay the next
 	# login from 127.0.0.1 by 2..15 s).
+	${DOVECOT_EXTRA:-}
 	service anvil {
 	  chroot =
 	  unix_listener anvil-auth-penalty {

@@ -5,10 +5,13 @@
  * Security assumptions: smtp.c calls these only over verified TLS (or
  * tls = none to loopback).  Server challenges are untrusted: SCRAM checks
  * the nonce prefix, caps the iteration count and verifies the server's
- * signature before AUTH counts as done.  The password is not SASLprep'd:
- * non-ASCII passwords must already be in normalised form (documented).
+ * signature before AUTH counts as done.  SCRAM's user name and password
+ * are SASLprep'd (saslprep.h); one that cannot be prepared exactly is not
+ * used with SCRAM at all (auth_select() leaves SCRAM out, sasl_new()
+ * refuses), since a wrong preparation would only fail on the server.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,8 +22,11 @@
 #include <openssl/sha.h>
 
 #include "auth.h"
-#include "text.h"
 #include "config.h"
+#include "saslprep.h"
+#include "text.h"
+
+#define AUTH_MECH_SCRAM	(AUTH_MECH_SCRAM_SHA_256 | AUTH_MECH_SCRAM_SHA_1)
 
 #define SCRAM_ITER_MAX	1000000
 #define SCRAM_ITER_MIN	1
@@ -104,6 +110,69 @@ auth_choose(const char *list, unsigned allowed, int auto_mode, int over_tls)
 	return 0;
 }
 
+/* SASLprep user and secret; 0, or -1 with *why (which one, and why). */
+static int
+scram_prepare(const char *user, const char *secret, char **puser,
+    char **psecret, char *why, size_t whylen)
+{
+	const char	*r;
+
+	*puser = *psecret = NULL;
+	if (saslprep(user ? user : "", puser, &r) != SASLPREP_OK) {
+		snprintf(why, whylen, "the user name cannot be prepared with "
+		    "SASLprep (RFC 4013): %s", r);
+		return -1;
+	}
+	if (saslprep(secret ? secret : "", psecret, &r) != SASLPREP_OK) {
+		explicit_bzero(*puser, strlen(*puser));
+		free(*puser);
+		*puser = NULL;
+		snprintf(why, whylen, "the password cannot be prepared with "
+		    "SASLprep (RFC 4013): %s", r);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+wipe_free(char *p)
+{
+	if (p != NULL) {
+		explicit_bzero(p, strlen(p));
+		free(p);
+	}
+}
+
+int
+auth_select(const char *list, unsigned allowed, int auto_mode, int over_tls,
+    const char *user, const char *secret, unsigned *mech, char *note,
+    size_t notelen, struct err *e)
+{
+	char		 why[256], *u, *p;
+	unsigned	 first;
+
+	if (notelen > 0)
+		note[0] = '\0';
+	*mech = auth_choose(list, allowed, auto_mode, over_tls);
+	if ((*mech & AUTH_MECH_SCRAM) == 0)
+		return 0;
+	if (scram_prepare(user, secret, &u, &p, why, sizeof(why)) == 0) {
+		wipe_free(u);
+		wipe_free(p);
+		return 0;
+	}
+	first = *mech;
+	*mech = auth_choose(list, allowed & ~AUTH_MECH_SCRAM, auto_mode,
+	    over_tls);
+	if (*mech == 0)
+		return err_set(e, ERR_CONFIG, "cannot use %s: %s (and no "
+		    "other allowed mechanism is offered)",
+		    auth_mech_name(first), why);
+	snprintf(note, notelen, "not using %s: %s; using %s instead",
+	    auth_mech_name(first), why, auth_mech_name(*mech));
+	return 0;
+}
+
 int
 auth_b64_encode(const void *p, size_t n, struct buf *out)
 {
@@ -148,15 +217,23 @@ sasl_new(struct sasl **sp, unsigned mech, const char *user,
     const char *secret, struct err *e)
 {
 	struct sasl	*s;
+	char		 why[256];
 
 	*sp = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->user = strdup(user ? user : "")) == NULL ||
-	    (s->secret = strdup(secret ? secret : "")) == NULL) {
-		if (s != NULL) {
-			free(s->user);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	if ((mech & AUTH_MECH_SCRAM) != 0) {
+		/* RFC 5802 2.2 and 5.1: Normalize(password), saslname. */
+		if (scram_prepare(user, secret, &s->user, &s->secret, why,
+		    sizeof(why)) == -1) {
 			free(s);
+			return err_set(e, ERR_CONFIG, "%s: %s",
+			    auth_mech_name(mech), why);
 		}
+	} else if ((s->user = strdup(user ? user : "")) == NULL ||
+	    (s->secret = strdup(secret ? secret : "")) == NULL) {
+		free(s->user);
+		free(s);
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	}
 	s->mech = mech;

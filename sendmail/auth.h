@@ -4,7 +4,9 @@
  * The SMTP client picks a mechanism with auth_choose(), then feeds each
  * decoded server challenge to sasl_step() and sends back what it produces
  * (base64-encoded by the caller with auth_b64_encode()).  The secret is
- * copied into the sasl state and wiped by sasl_free().
+ * copied into the sasl state and wiped by sasl_free(); for SCRAM the copy
+ * is the SASLprep'd form, and sasl_new() fails (ERR_CONFIG) when there is
+ * none.
  */
 #ifndef POSTERN_AUTH_H
 #define POSTERN_AUTH_H
@@ -27,6 +29,18 @@
  */
 unsigned	 auth_choose(const char *server_list, unsigned allowed,
 		    int auto_mode, int over_tls);
+/*
+ * auth_choose() for these credentials.  SCRAM needs the user name and the
+ * password prepared with SASLprep (RFC 5802 2.2, saslprep.h); when they
+ * cannot be, SCRAM is left out: *mech is the next mechanism allowed and
+ * offered (0 when none), and note (for -v) says what was not used and why.
+ * Returns 0, or -1 with ERR_CONFIG when SCRAM was the only choice (an
+ * explicit auth = scram-...).  The message never quotes the secret.
+ */
+int		 auth_select(const char *server_list, unsigned allowed,
+		    int auto_mode, int over_tls, const char *user,
+		    const char *secret, unsigned *mech, char *note,
+		    size_t notelen, struct err *e);
 const char	*auth_mech_name(unsigned mech);
 /* Parse one mechanism name ("plain", "SCRAM-SHA-256") -> bit, 0 if unknown. */
 unsigned	 auth_mech_parse(const char *name, size_t len);

@@ -25,8 +25,9 @@
 int
 proc_secure_start(struct proc *p, struct err *e)
 {
-	struct rlimit	rl = { 0, 0 };
-	int		fd;
+	struct rlimit	 rl = { 0, 0 };
+	const char	*env;
+	int		 fd;
 
 	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
 		;
@@ -46,8 +47,8 @@ proc_secure_start(struct proc *p, struct err *e)
 	 * not privileged, so ${VAR} and 0444/0644 secrets work.
 	 */
 	p->privileged = getuid() != geteuid() || getgid() != getegid();
-	if (getenv("POSTERN_CONFIG") != NULL &&
-	    (p->env_config = strdup(getenv("POSTERN_CONFIG"))) == NULL)
+	if ((env = getenv("POSTERN_CONFIG")) != NULL &&
+	    (p->env_config = strdup(env)) == NULL)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
 	if (p->privileged) {
 		setrlimit(RLIMIT_CORE, &rl);

@@ -323,6 +323,8 @@ rd_record(struct rd *r, char tag[4], const char **val, size_t *vlen,
 {
 	size_t	n = 0, len = 0;
 
+	/* Defined on every path, the error ones included (clang-tidy). */
+	memset(tag, 0, 4);
 	while (r->off < r->len && n < 3 && is_letter(r->p[r->off]))
 		tag[n++] = r->p[r->off++];
 	tag[n] = '\0';

@@ -617,8 +617,9 @@ auth_exchange(struct smtp_session *s, struct auth_x *x, struct err *e)
 	}
 	/* SPEC: an AUTH failure is temporary, 535 included. */
 	if (s->reply.code != 235)
-		return err_set(e, ERR_TEMP, "authentication as %s failed: %s",
-		    s->p.user, reply_summary(s, sum, sizeof(sum)));
+		return err_set(e, ERR_TEMP, "authentication as %s (%s) "
+		    "failed: %s", s->p.user, auth_mech_name(x->mech),
+		    reply_summary(s, sum, sizeof(sum)));
 	if (!sasl_complete(x->sasl))
 		return err_set(e, ERR_TEMP, "AUTH %s: server did not prove "
 		    "itself", auth_mech_name(x->mech));
@@ -629,6 +630,7 @@ static int
 auth_run(struct smtp_session *s, struct err *e)
 {
 	struct auth_x	x;
+	char		note[400];
 	int		rc;
 
 	if (s->p.tls == SMTP_TLS_NONE && !net_is_loopback(s->conn))
@@ -640,8 +642,12 @@ auth_run(struct smtp_session *s, struct err *e)
 		    s->host);
 	memset(&x, 0, sizeof(x));
 	/* AUTH only follows verified TLS or tls = none to loopback. */
-	x.mech = auth_choose(s->info.ext_auth, s->p.auth_mechs,
-	    s->p.auth_auto, s->tls_up);
+	if (auth_select(s->info.ext_auth, s->p.auth_mechs, s->p.auth_auto,
+	    s->tls_up, s->p.user, s->secret, &x.mech, note, sizeof(note),
+	    e) == -1)
+		return -1;
+	if (note[0] != '\0')
+		log_trace('*', note, strlen(note));
 	if (x.mech == 0)
 		return err_set(e, ERR_TEMP, "%s offers no allowed AUTH "
 		    "mechanism (it offers: %s)", s->host, s->info.ext_auth);

@@ -11,6 +11,7 @@
  * refuses), since a wrong preparation would only fail on the server.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,9 +363,7 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 	unsigned int	 mdlen;
 	size_t		 dlen = (size_t)EVP_MD_get_size(md);
 	struct buf	 salt, authmsg, tmp;
-	char		 num[16];
-	long		 iters;
-	char		*end;
+	uint64_t	 iters;
 	int		 rc = -1;
 
 	buf_init(&salt, 1024);
@@ -373,16 +372,15 @@ scram_final(struct sasl *s, const unsigned char *ch, size_t len,
 	nonce = scram_attr(msg, len, 'r', &nlen);
 	salt64 = scram_attr(msg, len, 's', &slen);
 	iter = scram_attr(msg, len, 'i', &ilen);
-	if (nonce == NULL || salt64 == NULL || iter == NULL || ilen == 0 ||
-	    ilen >= sizeof(num) || nlen <= s->cnonce_len ||
+	if (nonce == NULL || salt64 == NULL || iter == NULL ||
+	    nlen <= s->cnonce_len ||
 	    memcmp(nonce, s->cnonce, s->cnonce_len) != 0) {
 		err_set(e, ERR_TEMP, "SCRAM: bad server-first message");
 		goto out;
 	}
-	memcpy(num, iter, ilen);
-	num[ilen] = '\0';
-	iters = strtol(num, &end, 10);
-	if (*end != '\0' || iters < SCRAM_ITER_MIN || iters > SCRAM_ITER_MAX) {
+	/* Digits only (RFC 5802 7: posit-number), no sign, blank or zero. */
+	if (text_parse_u64(iter, ilen, SCRAM_ITER_MAX, &iters) == -1 ||
+	    iters < SCRAM_ITER_MIN) {
 		err_set(e, ERR_TEMP, "SCRAM: iteration count out of range");
 		goto out;
 	}

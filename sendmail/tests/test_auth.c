@@ -115,6 +115,39 @@ test_scram_rfc7677(void **state)
 	buf_free(&out);
 }
 
+/* RFC 5802 7: i= is a posit-number; anything else is refused, not guessed. */
+static void
+test_scram_bad_iterations(void **state)
+{
+	static const char *const bad[] = { "i=+4096", "i= 4096", "i=0",
+	    "i=-1", "i=", "i=4096x", "i=04096", "i=18446744073709551617" };
+	struct sasl	*s;
+	struct buf	 out, in;
+	struct err	 e;
+	size_t		 i;
+
+	(void)state;
+	buf_init(&out, 4096);
+	buf_init(&in, 256);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(sasl_new(&s, AUTH_MECH_SCRAM_SHA_256, "user",
+		    "pencil", &e), 0);
+		sasl_set_nonce(s, "abc");
+		step_str(s, NULL, &out);
+		buf_reset(&in);
+		assert_int_equal(buf_adds(&in,
+		    "r=abc123,s=W22ZaJ0SNY7soEsUEjb6gQ==,"), 0);
+		assert_int_equal(buf_adds(&in, bad[i]), 0);
+		if (sasl_step(s, (const unsigned char *)in.data, in.len, &out,
+		    &e) != -1)
+			fail_msg("%s accepted", bad[i]);
+		assert_non_null(strstr(e.msg, "iteration count"));
+		sasl_free(s);
+	}
+	buf_free(&in);
+	buf_free(&out);
+}
+
 /* RFC 2195 example. */
 static void
 test_cram_md5(void **state)
@@ -229,6 +262,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scram_rfc7677),
 		cmocka_unit_test(test_scram_sha1_rfc5802),
+		cmocka_unit_test(test_scram_bad_iterations),
 		cmocka_unit_test(test_cram_md5),
 		cmocka_unit_test(test_plain_login),
 		cmocka_unit_test(test_choose),

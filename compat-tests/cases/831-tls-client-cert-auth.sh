@@ -86,7 +86,7 @@ grep -q '^> AUTH' "$CMD_ERR" && fail "postern sent AUTH"
 log_wait 'postfix/ccauth/smtpd\[[0-9]*\]: Trusted TLS connection established' >/dev/null
 s=$(smtpd_sessions)
 printf '%s\n' "$s" | grep -q ' auth=' && fail "AUTH was used: $s"
-printf '%s\n' "$s" | grep -q ' mail=1 rcpt=1 data=1' || fail "no transaction: $s"
+printf '%s\n' "$s" | grep -Eq ' mail=1 rcpt=1 (data|bdat)=1' || fail "no transaction: $s"
 postfix_log_since_mark | grep -q 'sasl_method=' && fail "Postfix logged a SASL login"
 maildir_wait 1
 maildir_clear

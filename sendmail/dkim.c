@@ -995,6 +995,7 @@ dkim_msg_write(struct dkim *d, struct msg *m, struct msg_input *in, int fd,
 	tap.arg = dm;
 	tap.head = dkim_msg_head;
 	tap.body = dkim_msg_body;
+	tap.seven_bit = 1;	/* signed bytes are sent bytes (msg.h) */
 	o.tap = &tap;
 	rc = msg_write(m, in, fd, &o, st, e);
 	if (rc == 0)

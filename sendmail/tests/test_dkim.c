@@ -27,6 +27,8 @@
 #include "buf.h"
 #include "config.h"
 #include "dkim.h"
+#include "mime7.h"
+#include "msg.h"
 #include "params.h"
 
 /* Test keys, made for these tests only. */
@@ -606,6 +608,106 @@ test_from_domain(void **state)
 	config_free(&c);
 }
 
+/* dkim_msg_write() over the input text: the spooled octets. */
+static char *
+write_signed(struct dkim *d, const char *text, struct msg_stats *st)
+{
+	struct msg_input	*mi;
+	struct msg_opts		 mo;
+	struct msg		*m;
+	struct err		 e;
+	char			*out;
+	int			 ifd, ofd;
+	off_t			 n;
+
+	ifd = memfd_create("in", 0);
+	ofd = memfd_create("out", 0);
+	assert_true(ifd >= 0 && ofd >= 0);
+	assert_int_equal(write(ifd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(lseek(ifd, 0, SEEK_SET), 0);
+	assert_non_null(mi = msg_input_new(ifd, 0));
+	assert_int_equal(msg_read_headers(&m, mi, &e), 0);
+	memset(&mo, 0, sizeof(mo));
+	mo.domain = "example.com";
+	mo.tmpdir = tmpdir;
+	if (dkim_msg_write(d, m, mi, ofd, &mo, st, &e) != 0)
+		fail_msg("dkim_msg_write: %s", e.msg);
+	n = lseek(ofd, 0, SEEK_END);
+	assert_int_equal(n, st->size);
+	assert_non_null(out = calloc(1, (size_t)n + 1));
+	assert_int_equal(pread(ofd, out, (size_t)n, 0), (ssize_t)n);
+	msg_free(m);
+	msg_input_free(mi);
+	close(ifd);
+	close(ofd);
+	return out;
+}
+
+/*
+ * A signed 8-bit text body is made quoted-printable before it is signed
+ * (RFC 6376 5.3); what mime7 would refuse stays 8-bit, and so does an
+ * unsigned message.
+ */
+static void
+test_seven_bit(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 seven;	/* 1: made 7-bit */
+		int		 sig;	/* signed */
+	} sc[] = {
+		{ "From: a@example.com\nSubject: s\n\ncaf\303\251\n", 1, 1 },
+		{ "From: a@example.com\nContent-Type: text/plain; "
+		  "charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n"
+		  "\303\251\n", 1, 1 },
+		{ "From: a@example.com\nSubject: caf\303\251\n\nx\303\251\n",
+		  0, 1 },
+		{ "From: a@example.com\nContent-Type: multipart/mixed; "
+		  "boundary=b\n\n--b\n\n\303\251\n--b--\n", 0, 1 },
+		{ "From: a@example.com\nContent-Type: application/x\n\n"
+		  "\303\251\n", 0, 1 },
+		{ "From: a@example.com\nContent-Transfer-Encoding: binary\n\n"
+		  "\303\251\n", 0, 1 },
+		{ "From: a@example.org\nSubject: s\n\ncaf\303\251\n", 0, 0 },
+		{ "From: a@example.com\nSubject: s\n\ncafe\n", 0, 1 },
+	};
+	struct msg_stats st;
+	struct config	 c;
+	struct dkim	*d;
+	struct err	 e;
+	const char	*p, *why;
+	char		*out;
+	size_t		 i;
+	int		 hi;
+
+	(void)state;
+	conf(&c, key_file("ed", ed_pem, 0600), 1, 1, 0);
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
+	for (i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
+		out = write_signed(d, sc[i].in, &st);
+		for (hi = 0, p = out; *p != '\0'; p++)
+			hi |= (unsigned char)*p & 0x80;
+		assert_int_equal(strncmp(out, "DKIM-Signature:", 15) == 0,
+		    sc[i].sig);
+		assert_int_equal(st.made_7bit, sc[i].seven);
+		assert_int_equal(st.qp_reencoded, 0);
+		if (sc[i].seven) {
+			assert_int_equal(hi, 0);
+			assert_int_equal(st.has_8bit, 0);
+			assert_non_null(strstr(out, "\r\nContent-Transfer-"
+			    "Encoding: quoted-printable\r\n\r\n"));
+			assert_non_null(strstr(out, "=C3=A9"));
+		} else
+			assert_int_equal(st.has_8bit, hi != 0);
+		/* What mime7 would do with the spooled form: never convert. */
+		assert_int_not_equal(mime7_headers(out, strlen(out), &why) ==
+		    MIME7_CONVERT && hi, 1);
+		free(out);
+	}
+	dkim_free(d);
+	config_free(&c);
+}
+
 static void
 test_domain_within(void **state)
 {
@@ -789,6 +891,7 @@ main(void)
 		cmocka_unit_test(test_key_load),
 		cmocka_unit_test(test_kat),
 		cmocka_unit_test(test_from_domain),
+		cmocka_unit_test(test_seven_bit),
 		cmocka_unit_test(test_domain_within),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_config),

@@ -20,8 +20,9 @@
  * The message given to the tap is postern's canonical form (msg.h): CRLF
  * line ends, exactly the bytes that go on the wire before dot-stuffing.
  *
- * Security: the key file is opened with O_NOFOLLOW and must not be
- * accessible by others (as password_file); the key is freed with
+ * Security: the key file is opened with O_NOFOLLOW and checked as
+ * password_file is (config_open_secret(): a privileged run wants it
+ * root-owned and closed to others); the key is freed with
  * EVP_PKEY_free, which wipes it.  Header text and DNS answers are
  * untrusted and parsed with bounds.
  */
@@ -87,7 +88,7 @@ struct dkim_params {
  * Load the signer from p (the [dkim] section).  Signing off (domain, selector
  * or key_file unset): returns 0 with *dp NULL.  Errors (ERR_CONFIG, the
  * message naming the key file): unreadable, a symbolic link, not a regular
- * file, accessible by others, not owned by root when privileged, not a PEM
+ * file, accessible by others or not owned by root when privileged, not a PEM
  * private key, neither RSA nor Ed25519, RSA under 2048 bits.
  */
 int	dkim_load(struct dkim **dp, const struct dkim_params *c, int privileged,

@@ -391,30 +391,43 @@ struct kcase {
 	const char	*pem;
 	mode_t		 mode;
 	const char	*err;	/* NULL: loads */
+	int		 priv;	/* loaded as a privileged (set-gid) run */
 };
 
 
 /* dkim_load() from a parsed configuration, as main.c does it. */
 static int
-load_cfg(struct dkim **dp, const struct config *c, struct err *e)
+load_priv(struct dkim **dp, const struct config *c, int priv, struct err *e)
 {
 	struct dkim_params	p;
 
 	params_dkim(c, &p);
-	return dkim_load(dp, &p, 0, e);
+	return dkim_load(dp, &p, priv, e);
+}
+
+static int
+load_cfg(struct dkim **dp, const struct config *c, struct err *e)
+{
+	return load_priv(dp, c, 0, e);
 }
 
 static void
 test_key_load(void **state)
 {
 	const struct kcase kc[] = {
-		{ "rsa", rsa_pem, 0600, NULL },
-		{ "ed", ed_pem, 0640, NULL },
-		{ "small", small_pem, 0600, "1024 bits" },
-		{ "ec", ec_pem, 0600, "neither an RSA nor an Ed25519" },
-		{ "junk", "hello\n", 0600, "not an unencrypted PEM" },
-		{ "open", rsa_pem, 0604, "accessible by others" },
-		{ "openx", ed_pem, 0601, "accessible by others" },
+		{ "rsa", rsa_pem, 0600, NULL, 0 },
+		{ "ed", ed_pem, 0640, NULL, 0 },
+		{ "small", small_pem, 0600, "1024 bits", 0 },
+		{ "ec", ec_pem, 0600, "neither an RSA nor an Ed25519", 0 },
+		{ "junk", "hello\n", 0600, "not an unencrypted PEM", 0 },
+		/* Checked like password_file: others may read it only
+		 * when not privileged (container secrets are 0444/0644). */
+		{ "open", rsa_pem, 0644, NULL, 0 },
+		{ "openx", ed_pem, 0444, NULL, 0 },
+		{ "popen", rsa_pem, 0604, "accessible by others", 1 },
+		{ "popenx", ed_pem, 0601, "accessible by others", 1 },
+		{ "pgw", ed_pem, 0660, "writable by group", 1 },
+		{ "pok", ed_pem, 0640, NULL, 1 },
 	};
 	struct config	 c;
 	struct dkim	*d;
@@ -423,12 +436,16 @@ test_key_load(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(kc) / sizeof(kc[0]); i++) {
+		/* A privileged run wants a key owned by root. */
+		if (kc[i].priv && geteuid() != 0)
+			continue;
 		conf(&c, key_file(kc[i].name, kc[i].pem, kc[i].mode), 1, 1, 0);
 		if (kc[i].err == NULL) {
-			assert_int_equal(load_cfg(&d, &c, &e), 0);
+			assert_int_equal(load_priv(&d, &c, kc[i].priv, &e), 0);
 			assert_non_null(d);
 		} else {
-			assert_int_equal(load_cfg(&d, &c, &e), -1);
+			assert_int_equal(load_priv(&d, &c, kc[i].priv, &e),
+			    -1);
 			assert_int_equal(e.cls, ERR_CONFIG);
 			assert_non_null(strstr(e.msg, kc[i].err));
 			/* The message names the key file. */

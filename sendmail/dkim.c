@@ -54,6 +54,7 @@
 #define DKIM_HASHIN_MAX	(8 * 1024 * 1024) /* header hash input */
 #define DKIM_MAX_SIGNED	1000	/* fields in h= */
 #define DKIM_RSA_MIN	2048
+#define DKIM_FILE_CHUNK	65536	/* dkim_sign_file()'s read size */
 
 static const char default_headers[] = "from:to:cc:subject:date:message-id:"
     "reply-to:in-reply-to:references:mime-version:content-type:"
@@ -1000,6 +1001,114 @@ dkim_msg_write(struct dkim *d, struct msg *m, struct msg_input *in, int fd,
 	rc = msg_write(m, in, fd, &o, st, e);
 	if (rc == 0)
 		rc = dkim_msg_finish(dm, fd, e);
+	dkim_msg_free(dm);
+	return rc;
+}
+
+/* pread()/pwrite() of exactly n octets; -1 with errno (EIO: short). */
+static int
+pio(int fd, char *p, size_t n, off_t off, int wr)
+{
+	ssize_t	k;
+
+	while (n > 0) {
+		k = wr ? pwrite(fd, p, n, off) : pread(fd, p, n, off);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+		off += k;
+	}
+	return 0;
+}
+
+/* The header section of fd (through its empty line) into h; -1 bad. */
+static int
+file_head(int fd, off_t size, struct buf *h)
+{
+	char	*end;
+	size_t	 n;
+
+	for (;;) {
+		if (h->len >= 2 && memcmp(h->data, "\r\n", 2) == 0) {
+			h->len = 2;
+			return 0;
+		}
+		if (h->len >= 4 && (end = memmem(h->data, h->len,
+		    "\r\n\r\n", 4)) != NULL) {
+			h->len = (size_t)(end - h->data) + 4;
+			return 0;
+		}
+		if ((off_t)h->len >= size)
+			return -1;
+		n = (size_t)(size - (off_t)h->len) < 4096 ?
+		    (size_t)(size - (off_t)h->len) : 4096;
+		if (buf_reserve(h, n) == -1 ||
+		    pio(fd, h->data + h->len, n, (off_t)h->len, 0) == -1)
+			return -1;
+		h->len += n;
+	}
+}
+
+/* Hash fd's body from off, then move the whole file up by r octets. */
+static int
+file_body_shift(struct dkim_msg *dm, int fd, off_t off, off_t size, long r,
+    char *chunk, size_t clen)
+{
+	off_t	end;
+	size_t	n;
+
+	for (; off < size; off += (off_t)n) {
+		n = (size_t)(size - off) < clen ? (size_t)(size - off) : clen;
+		if (pio(fd, chunk, n, off, 0) == -1)
+			return -1;
+		dkim_msg_body(dm, chunk, n);
+	}
+	/* From the end down, as memmove() does for an overlap. */
+	for (end = size; end > 0; end -= (off_t)n) {
+		n = (size_t)end < clen ? (size_t)end : clen;
+		if (pio(fd, chunk, n, end - (off_t)n, 0) == -1 ||
+		    pio(fd, chunk, n, end - (off_t)n + r, 1) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+dkim_sign_file(void *arg, int fd, struct err *e)
+{
+	struct dkim_msg	*dm;
+	struct buf	 h;
+	char		*chunk = NULL;
+	off_t		 size;
+	long		 r;
+	int		 rc = -1;
+
+	if ((size = lseek(fd, 0, SEEK_END)) == -1)
+		return err_set(e, ERR_IO, "DKIM: %s", strerror(errno));
+	if ((dm = dkim_msg_new(arg, time(NULL))) == NULL ||
+	    (chunk = malloc(DKIM_FILE_CHUNK)) == NULL) {
+		dkim_msg_free(dm);
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	}
+	buf_init(&h, 4 * BUF_LIMIT_HEADERS);
+	if (file_head(fd, size, &h) == -1)
+		err_set(e, ERR_DATA, "DKIM: no header section to sign");
+	else if ((r = dkim_msg_head(dm, h.data, h.len, e)) == 0)
+		rc = 0;	/* sign = from-domain, From elsewhere */
+	else if (r > 0 && file_body_shift(dm, fd, (off_t)h.len, size, r,
+	    chunk, DKIM_FILE_CHUNK) == -1)
+		err_set(e, ERR_IO, "DKIM: rewriting the message: %s",
+		    strerror(errno));
+	else if (r > 0)
+		rc = dkim_msg_finish(dm, fd, e);
+	buf_free(&h);
+	free(chunk);
 	dkim_msg_free(dm);
 	return rc;
 }

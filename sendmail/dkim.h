@@ -129,6 +129,16 @@ int	dkim_msg_write(struct dkim *d, struct msg *m, struct msg_input *in,
 	    struct err *e);
 
 /*
+ * Sign the canonical message in fd (a DSN the queue wrote, not yet
+ * committed; queue.h struct queue_params sign) in place: the file's
+ * octets move up to make room and the DKIM-Signature goes in front.
+ * arg is the struct dkim.  Nothing changes when sign = from-domain and
+ * the From address is elsewhere.  0, or -1 with ERR_IO, ERR_DATA (no
+ * header section) or dkim_msg_head() and dkim_msg_finish()'s errors.
+ */
+int	dkim_sign_file(void *arg, int fd, struct err *e);
+
+/*
  * The header for this message as it will be written, without the final
  * CRLF (for tests; valid after dkim_msg_finish()).
  */

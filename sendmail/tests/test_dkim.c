@@ -725,6 +725,78 @@ test_seven_bit(void **state)
 	config_free(&c);
 }
 
+/*
+ * dkim_sign_file(), the queue's DSN hook: the signature goes in front and
+ * the octets after it are the file as it was; the same message signed
+ * through the tap gets the same header.  From elsewhere: unchanged.
+ */
+static void
+test_sign_file(void **state)
+{
+	static const char head[] = "From: <MAILER-DAEMON@example.com>\r\n"
+	    "To: <a@example.org>\r\nSubject: s\r\n\r\n";
+	struct config	 c;
+	struct dkim	*d;
+	struct err	 e;
+	struct buf	 body;
+	char		*out, *ref;
+	const char	*hs;
+	size_t		 i, n, hl;
+	int		 fd, sg;
+
+	(void)state;
+	conf(&c, key_file("rsa", rsa_pem, 0600), 0, 1, 0);
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
+	/* A body over the 64 KiB chunk, so the move takes several steps. */
+	buf_init(&body, 1 << 20);
+	for (i = 0; i < 3000; i++)
+		assert_int_equal(buf_printf(&body, "line %zu  of the report\r\n",
+		    i), 0);
+	fd = open(tmpdir, O_TMPFILE | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	assert_int_equal(write(fd, body.data, body.len), (ssize_t)body.len);
+	assert_int_equal(dkim_sign_file(d, fd, &e), 0);
+	n = (size_t)lseek(fd, 0, SEEK_END);
+	assert_non_null(out = calloc(1, n + 1));
+	assert_int_equal(pread(fd, out, n, 0), (ssize_t)n);
+	close(fd);
+	assert_int_equal(strncmp(out, "DKIM-Signature:", 15), 0);
+	hs = strstr(out, "\r\nFrom: ");
+	assert_non_null(hs);
+	hl = (size_t)(hs + 2 - out);
+	assert_int_equal(n, hl + strlen(head) + body.len);
+	assert_memory_equal(out + hl, head, strlen(head));
+	assert_memory_equal(out + hl + strlen(head), body.data, body.len);
+	/* The tap's signature of the same message (t= aside, the same). */
+	ref = sign_msg(d, head, buf_str(&body), &sg);
+	assert_true(sg);
+	assert_memory_equal(strstr(ref, "h="), strstr(out, "h="),
+	    (size_t)(strstr(out, "b=") - strstr(out, "h=")));
+	free(ref);
+	free(out);
+	dkim_free(d);
+	config_free(&c);
+	/* sign = from-domain, From elsewhere: the file is left alone. */
+	conf(&c, key_file("ed", ed_pem, 0600), 1, 1, 0);
+	c.dkim_domain[0] = 'x';		/* xxample.com */
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
+	fd = open(tmpdir, O_TMPFILE | O_RDWR, 0600);
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	assert_int_equal(dkim_sign_file(d, fd, &e), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_END), (off_t)strlen(head));
+	close(fd);
+	/* No header section end: ERR_DATA. */
+	fd = open(tmpdir, O_TMPFILE | O_RDWR, 0600);
+	assert_int_equal(write(fd, "From: a@b", 9), 9);
+	assert_int_equal(dkim_sign_file(d, fd, &e), -1);
+	assert_int_equal(e.cls, ERR_DATA);
+	close(fd);
+	dkim_free(d);
+	config_free(&c);
+	buf_free(&body);
+}
+
 static void
 test_domain_within(void **state)
 {
@@ -909,6 +981,7 @@ main(void)
 		cmocka_unit_test(test_kat),
 		cmocka_unit_test(test_from_domain),
 		cmocka_unit_test(test_seven_bit),
+		cmocka_unit_test(test_sign_file),
 		cmocka_unit_test(test_domain_within),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_config),

@@ -93,6 +93,8 @@ struct out {
 	const struct msg_tap *tap;	/* NULL: none */
 	struct buf	*hold;	/* the header section, for the tap */
 	int	 in_body;	/* the tap sees what is written */
+	size_t	 tap_off;	/* buf[tap_off, len) is body the tap has
+				   not seen yet */
 	int	 to_7bit;	/* an 8-bit body is made quoted-printable */
 	int	 fd;
 	int	 err;		/* first errno; later writes are dropped */
@@ -606,6 +608,11 @@ msg_header_from(const struct msg *m)
 static void
 out_flush(struct out *o)
 {
+	/* The tap sees the body in the same blocks as the file. */
+	if (o->in_body && o->len > o->tap_off)
+		o->tap->body(o->tap->arg, o->buf + o->tap_off,
+		    o->len - o->tap_off);
+	o->tap_off = 0;
 	/* io_write_all() leaves errno as write() set it. */
 	errno = 0;
 	if (o->err == 0 && o->len > 0 &&
@@ -625,8 +632,6 @@ out_put(struct out *o, const void *p, size_t n)
 			o->err = E2BIG;
 		return;
 	}
-	if (o->in_body)
-		o->tap->body(o->tap->arg, p, n);
 	o->total += (off_t)n;
 	while (n > 0) {
 		if (o->len == sizeof(o->buf))
@@ -651,6 +656,7 @@ out_reset(struct out *o, int fd)
 	o->tap = NULL;
 	o->hold = NULL;
 	o->in_body = 0;
+	o->tap_off = 0;
 	o->to_7bit = 0;
 }
 
@@ -1111,6 +1117,7 @@ emit_head(const struct msg *m, struct out *o, const struct msg_opts *opts,
 			out_put(o, blanks, r > 64 ? 64 : (size_t)r);
 		out_put(o, h.data, h.len);
 		o->in_body = 1;
+		o->tap_off = o->len;
 	}
 	buf_free(&h);
 	return rc;

@@ -257,6 +257,10 @@ static void
 test_body_random(void **state)
 {
 	static const char	alpha[] = "ab  \t\r\n\r\n.";
+	/* Octets next to the canonicalizer's 0x21 boundary, and 8-bit. */
+	static const char	alpha2[] = "a!  \t\r\n\001\037\"\177\200\377";
+	const char		*al;
+	size_t			 aln;
 	struct dkim_body	*b = malloc(sizeof(*b));
 	struct buf		 got, want;
 	char			 in[300];
@@ -270,8 +274,10 @@ test_body_random(void **state)
 	srandom(6376);
 	for (round = 0; round < 20000; round++) {
 		n = (size_t)random() % sizeof(in);
+		al = round & 2 ? alpha2 : alpha;
+		aln = round & 2 ? sizeof(alpha2) - 1 : sizeof(alpha) - 1;
 		for (i = 0; i < n; i++)
-			in[i] = alpha[random() % (sizeof(alpha) - 1)];
+			in[i] = al[random() % aln];
 		rel = (int)(round & 1);
 		ref_canon(in, n, rel, &want);
 		buf_reset(&got);

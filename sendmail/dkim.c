@@ -40,6 +40,7 @@
  * submission).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -602,6 +603,13 @@ dkim_load(struct dkim **dp, const struct dkim_params *c, int privileged,
 	if (c->domain == NULL || c->selector == NULL ||
 	    c->key_file == NULL)
 		return 0;
+	/*
+	 * As tls.c does: no error strings (about 0.9 M instructions; tls.c
+	 * loads them when it has an error to report, dkim.c reports its own
+	 * words) and no atexit() clean-up, since the process just exits.
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+	    OPENSSL_INIT_NO_ATEXIT, NULL);
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
 	    (d->domain = strdup(c->domain)) == NULL ||
 	    (d->selector = strdup(c->selector)) == NULL ||

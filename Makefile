@@ -81,8 +81,10 @@ sendmail/postern: sendmail/main.o sendmail/libpostern.a
 INI_RUNTIME := $(shell printf '\043include <ini.h>\nint main(void) { ini_max_line = 200; return 0; }\n' | \
 	$(CC) -x c -o /dev/null - -linih >/dev/null 2>&1 && echo -DHAVE_INI_RUNTIME_SWITCHES)
 
-sendmail/tests/test_%: sendmail/tests/test_%.c sendmail/libpostern.a $(HDRS) $(FLAGS_FILE)
-	$(CC) $(ALL_CFLAGS) $(INI_RUNTIME) -Isendmail $(ALL_LDFLAGS) -o $@ $< sendmail/libpostern.a $(LIBS) -lcmocka
+# Every test links the shared set-up (temporary dirs, a queue in one).
+TEST_FIXTURE = sendmail/tests/fixture.c
+sendmail/tests/test_%: sendmail/tests/test_%.c $(TEST_FIXTURE) sendmail/tests/fixture.h sendmail/libpostern.a $(HDRS) $(FLAGS_FILE)
+	$(CC) $(ALL_CFLAGS) $(INI_RUNTIME) -Isendmail $(ALL_LDFLAGS) -o $@ $< $(TEST_FIXTURE) sendmail/libpostern.a $(LIBS) -lcmocka
 
 sendmail/tests/test_dkim: sendmail/tests/test_dkim_kat.inc
 
@@ -208,10 +210,23 @@ tidy:
 	clang-tidy --quiet -checks='$(TIDY_CHECKS)' --warnings-as-errors='*' \
 	    sendmail/*.c -- -std=c11 -D_GNU_SOURCE -DSYSCONFDIR='"/etc"' -Isendmail
 
+# One bounded number parser (text_parse_u64 in text.c), one poll loop
+# (io_wait in io.c), one monotonic clock (clock.c): strto*(), poll() and
+# CLOCK_MONOTONIC anywhere else fail lint.  LINT_STRTO_TODO: files still to
+# convert, owned by other branches in the round that added the check.
+LINT_STRTO_TODO = sendmail/auth.c sendmail/smtp.c
+LINT_SOURCES = $(wildcard sendmail/*.c)
+
 lint: sendmail/postern sendmail/tests/test_docs
 	@if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok|sscanf)[[:space:]]*\(' \
 	    sendmail/*.c sendmail/*.h; then \
 	  echo "lint: banned string function (see STYLE.md)"; exit 1; fi
+	@if grep -nE '\bstrto(l|ul|ll|ull|imax|umax)[[:space:]]*\(' \
+	    $(filter-out sendmail/text.c $(LINT_STRTO_TODO),$(LINT_SOURCES)); then \
+	  echo "lint: number parsing outside text.c (use text_parse_u64)"; exit 1; fi
+	@if grep -nE '\bp?poll[[:space:]]*\(|CLOCK_MONOTONIC' \
+	    $(filter-out sendmail/io.c sendmail/clock.c,$(LINT_SOURCES)); then \
+	  echo "lint: poll loop or clock outside io.c/clock.c (use io_wait, clock_now_ms)"; exit 1; fi
 	@command -v cppcheck >/dev/null || { echo "lint: cppcheck is not installed"; exit 1; }
 	cppcheck $(CPPCHECK_FLAGS) sendmail/*.c
 	@command -v mandoc >/dev/null || { echo "lint: mandoc not installed"; exit 1; }

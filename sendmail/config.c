@@ -52,8 +52,10 @@
 #include <ini.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "err.h"
+#include "io.h"
 #include "text.h"
 
 static const char default_queue_dir[] = "/var/spool/postern";
@@ -89,6 +91,8 @@ enum key {
 	K_DKIM_CANON, K_DKIM_SIGN,
 	/* TLS session cache */
 	K_TLS_SESSION_CACHE,
+	/* speed (issue 10) */
+	K_TLS_KTLS,
 	K_COUNT
 };
 
@@ -141,6 +145,8 @@ static const struct keydef keys[K_COUNT] = {
 	[K_DKIM_SIGN] =		{ SECT_DKIM, "sign", 0 },
 	/* TLS session cache */
 	[K_TLS_SESSION_CACHE] =	{ SECT_SMARTHOST, "tls_session_cache", 0 },
+	/* speed (issue 10) */
+	[K_TLS_KTLS] =		{ SECT_SMARTHOST, "tls_ktls", 0 },
 };
 
 static const struct {
@@ -237,34 +243,46 @@ has_ctl(const char *s)
 
 /* ---- value checks ---------------------------------------------------- */
 
+/*
+ * The decimal number s starts with (text_parse_u64), leading zeros
+ * allowed as the values have always taken them ("port = 0587"): its value
+ * in *out and the end of its digits in *end.  -1 when s does not start
+ * with a digit or the number is above max.
+ */
+static int
+lead_number(const char *s, uint64_t max, uint64_t *out, const char **end)
+{
+	size_t	z = 0, n;
+
+	while (s[z] == '0' && isdigit((unsigned char)s[z + 1]))
+		z++;
+	n = strspn(s + z, "0123456789");
+	if (n == 0 || text_parse_u64(s + z, n, max, out) == -1)
+		return -1;
+	*end = s + z + n;
+	return 0;
+}
+
 /* Decimal digits only, no sign or blanks, at most max. */
 static int
 parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
-	char		*end;
-	unsigned long	 v;
+	const char	*end;
+	uint64_t	 v;
 
-	if (!isdigit((unsigned char)s[0]))
+	if (lead_number(s, max, &v, &end) == -1 || *end != '\0')
 		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 
 long
 config_parse_duration(const char *s)
 {
-	char		*end;
-	unsigned long	 v, mul = 1;
+	const char	*end;
+	uint64_t	 v, mul = 1;
 
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0)
+	if (s == NULL || lead_number(s, UINT64_MAX, &v, &end) == -1)
 		return -1;
 	switch (*end) {
 	case '\0':
@@ -284,7 +302,7 @@ config_parse_duration(const char *s)
 	}
 	if (*end != '\0' && end[1] != '\0')
 		return -1;
-	if (v > (unsigned long)CONFIG_DURATION_MAX / mul)
+	if (v > (uint64_t)CONFIG_DURATION_MAX / mul)
 		return -1;
 	return (long)(v * mul);
 }
@@ -579,13 +597,13 @@ set_duration(struct ctx *x, enum key k, const char *v, unsigned *out)
 static int
 set_size(struct ctx *x, enum key k, const char *v, unsigned long long *out)
 {
-	unsigned long long	 n, mul = 1;
-	char			*end;
+	uint64_t	 n, mul = 1;
+	const char	*end;
 
 	if (!isdigit((unsigned char)v[0]))
 		return bad(x, k, v, "expected a size such as 50M, 512K or 0");
-	errno = 0;
-	n = strtoull(v, &end, 10);
+	if (lead_number(v, UINT64_MAX, &n, &end) == -1)
+		return bad(x, k, v, "too large");
 	switch (*end) {
 	case 'k': case 'K':
 		mul = 1024;
@@ -603,7 +621,7 @@ set_size(struct ctx *x, enum key k, const char *v, unsigned long long *out)
 	}
 	if (*end != '\0' && end[1] != '\0')
 		return bad(x, k, v, "expected a size such as 50M, 512K or 0");
-	if (errno != 0 || n > CONFIG_SIZE_MAX / mul)
+	if (n > CONFIG_SIZE_MAX / mul)
 		return bad(x, k, v, "too large");
 	*out = n * mul;
 	return 0;
@@ -819,6 +837,8 @@ key_set_tls(struct ctx *x, enum key k, const char *v)
 		return set_bool(x, k, v, &c->tls_verify);
 	case K_TLS_SESSION_CACHE:
 		return set_bool(x, k, v, &c->tls_session_cache);
+	case K_TLS_KTLS:	/* speed (issue 10) */
+		return set_bool(x, k, v, &c->tls_ktls);
 	case K_TLS_CA_FILE:
 		return set_path(x, k, v, &c->tls_ca_file);
 	case K_TLS_FINGERPRINT:
@@ -1776,15 +1796,6 @@ config_open_secret(const char *path, int privileged, struct err *e)
 	return fd;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for pid; returns its status, or -1. */
 static int
 reap(pid_t pid)
@@ -1802,13 +1813,13 @@ secret_command(const char *cmd, unsigned timeout, struct err *e)
 {
 	const char	*what = "password_command";
 	struct buf	 b;
-	struct pollfd	 pfd;
+	struct err	 we;
 	char		 chunk[512];
 	char		*s = NULL;
 	long long	 deadline;
 	ssize_t		 n;
 	pid_t		 pid;
-	int		 p[2], null, status, r;
+	int		 p[2], null, status;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		err_set(e, ERR_CONFIG, "%s: pipe: %s", what, strerror(errno));
@@ -1832,27 +1843,16 @@ secret_command(const char *cmd, unsigned timeout, struct err *e)
 	close(p[1]);
 
 	buf_init(&b, BUF_LIMIT_CONFIG);
-	deadline = now_ms() + (long long)timeout * 1000;
-	pfd.fd = p[0];
-	pfd.events = POLLIN;
+	deadline = clock_now_ms() + (long long)timeout * 1000;
 	for (;;) {
-		long long left = deadline - now_ms();
-
-		if (left <= 0) {
-			err_set(e, ERR_CONFIG, "%s: timed out after %us",
-			    what, timeout);
+		if (io_wait(p[0], POLLIN, deadline, &we) == -1) {
+			if (clock_now_ms() >= deadline)
+				err_set(e, ERR_CONFIG, "%s: timed out after "
+				    "%us", what, timeout);
+			else
+				err_set(e, ERR_CONFIG, "%s: %s", what, we.msg);
 			goto kill;
 		}
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			err_set(e, ERR_CONFIG, "%s: poll: %s", what,
-			    strerror(errno));
-			goto kill;
-		}
-		if (r == 0)
-			continue;
 		n = read(p[0], chunk, sizeof(chunk));
 		if (n == -1 && errno == EINTR)
 			continue;

@@ -88,6 +88,8 @@ struct config {
 
 	/* [smarthost] TLS session cache (tls_cache.h) */
 	int			 tls_session_cache; /* 1: resume sessions */
+	/* [smarthost] kernel TLS, speed (issue 10); default 0 */
+	int			 tls_ktls;	/* 1: SSL_OP_ENABLE_KTLS */
 
 	/* [sender] */
 	char			*from;		/* with %u and %h unexpanded;

@@ -28,6 +28,13 @@ struct rcpt {
 
 enum body_type { BODY_UNSPEC = 0, BODY_7BIT, BODY_8BITMIME };
 
+/*
+ * What the writer of the spooled message saw (speed, issue 10): the SMTP
+ * client then need not read the whole message again to find out.  Not
+ * stored in the queue: a queue run starts from SCAN_UNKNOWN.
+ */
+enum body_scan { SCAN_UNKNOWN = 0, SCAN_7BIT, SCAN_8BIT };
+
 struct envelope {
 	char		*sender;	/* "" is the null sender */
 	struct rcpt	*rcpts;
@@ -39,6 +46,7 @@ struct envelope {
 	char		*dsn_envid;	/* raw; xtext-encoded on the wire */
 	enum body_type	 body;		/* from -B, or found while reading */
 	int		 smtputf8;	/* an address is not ASCII */
+	enum body_scan	 scanned;	/* octets >= 0x80 in the spool? */
 };
 
 /*

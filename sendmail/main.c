@@ -138,17 +138,17 @@ mode_submit(struct run *r)
 	if (submit_how(s) != SUBMIT_NOW) {
 		if (submit_commit(s, &e) == -1)
 			die(&e);
-		if (submit_how(s) == SUBMIT_QUEUE)
-			return EX_OK;
 		/* -odb: the child inherits the entry's lock and sends it. */
 		fflush(NULL);
-		if ((pid = fork()) == -1)
-			return EX_OK;	/* committed: a queue run sends it */
-		if (pid > 0)
-			_exit(EX_OK);	/* keep the lock for the child */
-		proc_detach();
-		submit_background(s);
-		_exit(EX_OK);
+		pid = submit_how(s) == SUBMIT_BACKGROUND ? fork() : -1;
+		if (pid == 0) {
+			proc_detach();
+			submit_background(s);
+		}
+		submit_free(s);	/* a parent's close leaves the child's lock */
+		if (pid != -1)
+			_exit(EX_OK);
+		return EX_OK;	/* -odq, or no fork: a queue run sends it */
 	}
 	e.cls = submit_now(s, line, sizeof(line));
 	if (line[0] != '\0')
@@ -168,7 +168,7 @@ mode_list(struct run *r)
 
 	if (submit_open_queue(&r->p, &q, 0, &e) == -1 ||
 	    queue_list(q, stdout, r->opts.json ? QUEUE_LIST_JSON :
-	    QUEUE_LIST_MAILQ, &e) == -1)
+	    QUEUE_LIST_MAILQ, &r->p.qp, &e) == -1)
 		die(&e);
 	queue_close(q);
 	return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
@@ -182,10 +182,10 @@ mode_delete(struct run *r)
 	struct err	 e;
 	int		 rc;
 
-	if (submit_open_queue(&r->p, &q, 0, &e) == -1 ||
-	    queue_delete_allowed(q, r->proc.privileged, &e) == -1)
+	if (submit_open_queue(&r->p, &q, 0, &e) == -1)
 		die(&e);
-	rc = queue_delete_cmd(q, r->opts.rcpts, r->opts.nrcpts, stderr, &e);
+	rc = queue_delete_cmd(q, r->opts.rcpts, r->opts.nrcpts,
+	    queue_delete_owner(q, r->proc.privileged), stderr, &e);
 	queue_close(q);
 	return rc == 0 ? EX_OK : exit_code(e.cls);
 }

@@ -10,6 +10,7 @@
  * through struct net_transport.
  */
 #include <sys/types.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -31,6 +32,8 @@
 #define NET_RBUF	16384
 #define NET_WBUF_MAX	(256 * 1024)
 #define NET_WBUF_FLUSH	(32 * 1024)
+#define NET_FILE_BLOCK	(64 * 1024)	/* pread blocks without sendfile */
+#define NET_SENDFILE_MAX (1 << 30)	/* octets per sendfile() call */
 
 struct conn {
 	int				 fd;
@@ -98,7 +101,7 @@ plain_close(void *ctx)
 }
 
 static const struct net_transport plain = {
-	plain_read, plain_write, plain_pending, plain_close
+	plain_read, plain_write, plain_pending, plain_close, NULL
 };
 
 /* ---- connections ------------------------------------------------------ */
@@ -388,6 +391,133 @@ size_t
 net_unsent(const struct conn *c)
 {
 	return c->wbuf.len;
+}
+
+int
+net_zero_copy(const struct conn *c)
+{
+	return c->t == &plain;
+}
+
+/* The queue, sent with MSG_MORE: the file's octets follow at once. */
+static int
+flush_more(struct conn *c, unsigned stall_ms, struct err *e)
+{
+	const char	*p = c->wbuf.data;
+	size_t		 n = c->wbuf.len;
+	ssize_t		 w;
+
+	while (n > 0) {
+		w = send(c->fd, p, n, MSG_NOSIGNAL | MSG_MORE);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (io_wait(c->fd, POLLOUT, clock_now_ms() + stall_ms,
+			    e) == -1)
+				goto fail;
+			continue;
+		}
+		if (w <= 0) {
+			err_set(e, ERR_TEMP, "write: %s", w == 0 ?
+			    "wrote nothing" : strerror(errno));
+			goto fail;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	buf_reset(&c->wbuf);
+	return 0;
+fail:
+	buf_reset(&c->wbuf);
+	return -1;
+}
+
+/* The file through the transport: pread, then write.  -1 with *e. */
+static int
+copy_file(struct conn *c, int fd, off_t off, off_t len, unsigned stall_ms,
+    struct err *e)
+{
+	char	*b;
+	ssize_t	 n;
+	size_t	 want;
+	int	 rc = 0;
+
+	if ((b = malloc(NET_FILE_BLOCK)) == NULL)
+		return err_set(e, ERR_SOFTWARE, "out of memory");
+	while (len > 0 && rc == 0) {
+		want = len > NET_FILE_BLOCK ? NET_FILE_BLOCK : (size_t)len;
+		n = pread(fd, b, want, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			rc = err_set(e, ERR_IO, "reading the spooled message: "
+			    "%s", strerror(errno));
+		else if (n == 0)
+			rc = err_set(e, ERR_IO, "the spooled message is "
+			    "shorter than its recorded size");
+		else {
+			rc = write_all(c, b, (size_t)n, stall_ms, e);
+			off += n;
+			len -= n;
+		}
+	}
+	free(b);
+	return rc;
+}
+
+int
+net_sendfile(struct conn *c, int fd, off_t off, off_t len,
+    unsigned stall_ms, struct err *e)
+{
+	ssize_t	n;
+	size_t	want;
+
+	if (c->t != &plain) {
+		if (net_flush(c, stall_ms, e) == -1)
+			return -1;
+		while (len > 0 && c->t->sendfile != NULL) {
+			want = len > NET_SENDFILE_MAX ? NET_SENDFILE_MAX :
+			    (size_t)len;
+			n = c->t->sendfile(c->ctx, fd, off, want,
+			    clock_now_ms() + stall_ms, e);
+			if (n == -1)
+				return -1;
+			if (n == 0)
+				break;	/* not possible here: copy */
+			off += n;
+			len -= n;
+		}
+		return len > 0 ? copy_file(c, fd, off, len, stall_ms, e) : 0;
+	}
+	if (c->wbuf.len > 0 && flush_more(c, stall_ms, e) == -1)
+		return -1;
+	while (len > 0) {
+		want = len > NET_SENDFILE_MAX ? NET_SENDFILE_MAX : (size_t)len;
+		n = sendfile(c->fd, fd, &off, want);
+		if (n > 0) {
+			len -= n;
+			continue;
+		}
+		if (n == 0)
+			return err_set(e, ERR_IO, "the spooled message is "
+			    "shorter than its recorded size");
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (io_wait(c->fd, POLLOUT, clock_now_ms() + stall_ms,
+			    e) == -1)
+				return -1;
+			continue;
+		}
+		/* A file system without sendfile: copy (off is unchanged). */
+		if (errno == EINVAL || errno == ENOSYS)
+			return copy_file(c, fd, off, len, stall_ms, e);
+		if (errno == EIO)
+			return err_set(e, ERR_IO, "reading the spooled "
+			    "message: %s", strerror(errno));
+		return err_set(e, ERR_TEMP, "write: %s", strerror(errno));
+	}
+	return 0;
 }
 
 void

@@ -41,6 +41,13 @@ struct net_transport {
 		    long long deadline, struct err *e);
 	size_t	(*pending)(void *ctx);
 	void	(*close)(void *ctx);
+	/*
+	 * Optional (NULL: none): send up to n octets of file fd from off
+	 * without copying them through postern (kernel TLS).  Returns the
+	 * count, 0 when it cannot (nothing sent), -1 with *e.
+	 */
+	ssize_t	(*sendfile)(void *ctx, int fd, off_t off, size_t n,
+		    long long deadline, struct err *e);
 };
 
 /*
@@ -100,6 +107,22 @@ int	net_write(struct conn *c, const void *p, size_t n, unsigned stall_ms,
 int	net_flush(struct conn *c, unsigned stall_ms, struct err *e);
 /* Octets queued and not yet sent. */
 size_t	net_unsent(const struct conn *c);
+/*
+ * Send what is queued, then len octets of the regular file fd from offset
+ * off.  On the plain transport the file goes with sendfile(2), its pages
+ * never copied into postern (the queued octets are sent with MSG_MORE, so
+ * a command line and the data after it share segments); on a transport
+ * whose sendfile member can (kernel TLS), through that; otherwise, or
+ * where sendfile() is not supported for fd, it is read in 64 KiB blocks
+ * (pread) and written through the transport.  Stalls fail
+ * as in net_flush (ERR_TEMP); a file that ends before len octets, or
+ * cannot be read, fails with ERR_IO.  After a failure the connection is
+ * unusable (part of the data may have gone out).
+ */
+int	net_sendfile(struct conn *c, int fd, off_t off, off_t len,
+	    unsigned stall_ms, struct err *e);
+/* 1 when net_sendfile() avoids copying (the plain transport). */
+int	net_zero_copy(const struct conn *c);
 /* Close the transport (t->close) and the socket, free c.  NULL is a no-op. */
 void	net_close(struct conn *c);
 

@@ -39,8 +39,15 @@ tls_t_close(void *ctx)
 	tls_close(ctx);
 }
 
+static ssize_t
+tls_t_sendfile(void *ctx, int fd, off_t off, size_t n, long long deadline,
+    struct err *e)
+{
+	return tls_sendfile(ctx, fd, off, n, deadline, e);
+}
+
 static const struct net_transport tls_transport = {
-	tls_t_read, tls_t_write, tls_t_pending, tls_t_close
+	tls_t_read, tls_t_write, tls_t_pending, tls_t_close, tls_t_sendfile
 };
 
 static int

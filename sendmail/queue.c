@@ -922,6 +922,25 @@ queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
 	return 0;
 }
 
+int
+queue_active(struct queue *q, const char *id)
+{
+	char	name[QUEUE_ID_SIZE + 8];
+	int	fd, held;
+
+	if (q->qfd == -1 || strlen(id) != QUEUE_ID_LEN || !queue_id_valid(id))
+		return 0;
+	ename(name, sizeof(name), id, ".data");
+	fd = openat(q->qfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	/* Shared: two listings at once do not see each other. */
+	held = flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	close(fd);	/* releases a lock just taken */
+	return held;
+}
+
 /* flock(LOCK_EX) on fd, retrying every 50 ms until wait_ms have passed. */
 static int
 lock_wait(int fd, long wait_ms)
@@ -958,14 +977,68 @@ unlink_found(int dirfd, const char *id, const char *suffix, int *found,
 	    strerror(errno));
 }
 
+/*
+ * Whether entry id records owner as its submitter (record O): its control
+ * file in q/, or failed/ when q/ has none.  One that cannot be read, or
+ * records no owner (an older file), is nobody's (0).
+ */
+static int
+owned_by(struct queue *q, const char *id, long long owner)
+{
+	struct queue_entry	qe;
+	struct err		pe;
+	char			name[QUEUE_ID_SIZE + 8];
+	int			r = 1, mine;
+
+	ename(name, sizeof(name), id, ".ctl");
+	if (q->qfd != -1)
+		r = read_ctl(q->qfd, name, &qe, &pe);
+	if (r == 1 && q->failfd != -1)
+		r = read_ctl(q->failfd, name, &qe, &pe);
+	mine = r == 0 && qe.owner >= 0 && qe.owner == owner;
+	if (r != 1)
+		queue_entry_free(&qe);
+	return mine;
+}
+
+/*
+ * Unlink id's files under its lock: q/ (control file first: without it the
+ * entry does not exist), then failed/ (fail_record() writes there).  0
+ * when something was removed, 1 when nothing was there, -1 (ERR_IO).
+ */
+static int
+delete_files(struct queue *q, const char *id, struct err *e)
+{
+	int	found = 0, ffound = 0;
+
+	if (unlink_found(q->qfd, id, ".ctl", &found, e) == -1 ||
+	    unlink_found(q->qfd, id, ".data", &found, e) == -1)
+		return -1;
+	if (found && fsync_dir(q->qfd) == -1)
+		return err_set(e, ERR_IO, "%s: fsync q/: %s", id,
+		    strerror(errno));
+	if (unlink_found(q->failfd, id, ".ctl", &ffound, e) == -1 ||
+	    unlink_found(q->failfd, id, ".bad", &ffound, e) == -1 ||
+	    unlink_found(q->failfd, id, ".data", &ffound, e) == -1)
+		return -1;
+	if (ffound && fsync_dir(q->failfd) == -1)
+		return err_set(e, ERR_IO, "%s: fsync failed/: %s", id,
+		    strerror(errno));
+	return found || ffound ? 0 : 1;
+}
+
 int
-queue_delete(struct queue *q, const char *id, long wait_ms, struct err *e)
+queue_delete(struct queue *q, const char *id, long wait_ms, long long owner,
+    struct err *e)
 {
 	char	name[QUEUE_ID_SIZE + 8];
-	int	fd = -1, found = 0, ffound = 0, rc = 0;
+	int	fd = -1, rc;
 
 	if (strlen(id) != QUEUE_ID_LEN || !queue_id_valid(id))
 		return 1;
+	/* Before any lock: another's entry is never waited for or held. */
+	if (owner != QUEUE_ANY_OWNER && !owned_by(q, id, owner))
+		return 2;
 	ename(name, sizeof(name), id, ".data");
 	if (q->qfd != -1 && (fd = openat(q->qfd, name, O_RDONLY | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC)) == -1 && errno != ENOENT)
@@ -977,24 +1050,12 @@ queue_delete(struct queue *q, const char *id, long wait_ms, struct err *e)
 		    "delivering it (still locked after %ld s); try again",
 		    id, wait_ms / 1000);
 	}
-	/* The control file first: without it the entry does not exist. */
-	if (unlink_found(q->qfd, id, ".ctl", &found, e) == -1 ||
-	    unlink_found(q->qfd, id, ".data", &found, e) == -1)
-		rc = -1;
-	if (rc == 0 && found && fsync_dir(q->qfd) == -1)
-		rc = err_set(e, ERR_IO, "%s: fsync q/: %s", id,
-		    strerror(errno));
-	/* failed/ too, still under the lock (fail_record() writes there). */
-	if (rc == 0 && (unlink_found(q->failfd, id, ".ctl", &ffound, e) == -1 ||
-	    unlink_found(q->failfd, id, ".bad", &ffound, e) == -1 ||
-	    unlink_found(q->failfd, id, ".data", &ffound, e) == -1))
-		rc = -1;
-	if (rc == 0 && ffound && fsync_dir(q->failfd) == -1)
-		rc = err_set(e, ERR_IO, "%s: fsync failed/: %s", id,
-		    strerror(errno));
+	/* Under the lock again: the files may have changed meanwhile. */
+	if (owner != QUEUE_ANY_OWNER && !owned_by(q, id, owner))
+		rc = 2;
+	else
+		rc = delete_files(q, id, e);
 	if (fd != -1)
 		close(fd);
-	if (rc == -1)
-		return -1;
-	return found || ffound ? 0 : 1;
+	return rc;
 }

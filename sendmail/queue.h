@@ -298,6 +298,8 @@ struct queue_item {
 	int			  bad;		/* failed/ID.bad */
 	off_t			  size;		/* of the data file */
 	time_t			  mtime;	/* arrival, or the file's mtime */
+	int			  active;	/* being delivered (queue_active);
+						   set by queue_list, not the scan */
 };
 
 typedef int	(*queue_scan_fn)(void *arg, const struct queue_item *it);
@@ -307,16 +309,30 @@ int	queue_scan(struct queue *q, enum queue_area area, queue_scan_fn fn,
 const char *queue_dir(const struct queue *q);
 
 /*
+ * 1 when another process holds the lock on q/ID.data right now (a runner,
+ * an -odb child or a submitter delivering it), else 0 (also for no such
+ * entry or an error).  Probed as Sendmail's mailq does: flock(LOCK_SH |
+ * LOCK_NB), released at once, so a runner that tries the entry in that
+ * instant leaves it to its next run.  The caller must not probe entries it
+ * may not lock (queue_params own_only): a stopped prober would stall them.
+ */
+int	queue_active(struct queue *q, const char *id);
+
+/*
  * Remove the entry id from q/ and failed/ (no DSN, nothing logged).  The
  * lock on q/ID.data is taken first, waiting up to wait_ms milliseconds
  * for a runner or submitter that holds it, so an entry is never removed
  * under a delivery; then the control file goes (the entry is gone), the
- * data file, and the directory is synced.  Returns 0 when removed, 1 when
- * there is no such entry, -1 with ERR_TEMP (still locked after wait_ms)
- * or ERR_IO.
+ * data file, and the directory is synced.  owner: QUEUE_ANY_OWNER, or a
+ * uid whose entries alone may be removed (record O; a set-gid user's
+ * --delete): any other entry returns 2 before any lock is taken or waited
+ * for, and is checked again under the lock.  Returns 0 when removed, 1
+ * when there is no such entry, 2 when it is not owner's, -1 with ERR_TEMP
+ * (still locked after wait_ms) or ERR_IO.
  */
+#define QUEUE_ANY_OWNER	(-1LL)
 int	queue_delete(struct queue *q, const char *id, long wait_ms,
-	    struct err *e);
+	    long long owner, struct err *e);
 
 /*
  * 1 when a failure of env's recipients gets a DSN: a sender that is not

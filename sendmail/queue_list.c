@@ -19,12 +19,15 @@
  * Our ids are 24 characters, so "%-11s" takes the whole id and the
  * columns after it shift; parsers split on blanks, which is what the
  * formats guarantee.  An entry of failed/ is marked '!' as Postfix marks
- * held mail: it stays until deleted and is never retried.  Listed
+ * held mail: it stays until deleted and is never retried.  An entry of q/
+ * whose lock someone holds (being delivered now) is marked '*', Postfix's
+ * mark for the active queue and Sendmail's for a locked entry.  Listed
  * recipients are those still to be delivered (pending or deferred), or for
  * failed/ those that failed.
  *
  * The queue is read with queue_scan(), a snapshot without locks: an entry
- * delivered meanwhile is simply not shown.
+ * delivered meanwhile is simply not shown.  The '*' comes from
+ * queue_active()'s probe, made only on entries this caller may lock.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -118,6 +121,8 @@ text_recipients(FILE *out, const struct queue_item *it)
 struct listing {
 	FILE			*out;
 	enum queue_list_format	 fmt;
+	struct queue		*q;
+	const struct queue_params *p;
 	unsigned long		 count;
 	unsigned long long	 bytes;
 	struct buf		 line;
@@ -129,7 +134,7 @@ text_item(struct listing *l, const struct queue_item *it)
 	char	id[QUEUE_ID_SIZE + 2], when[64], sender[1100], why[600];
 
 	snprintf(id, sizeof(id), "%s%s", it->id,
-	    it->area == QUEUE_AREA_FAILED ? "!" : "");
+	    it->area == QUEUE_AREA_FAILED ? "!" : it->active ? "*" : "");
 	if (l->count == 0)
 		fprintf(l->out, LIST_STRING_FORMAT, "-Queue ID-", "--Size--",
 		    "----Arrival Time----", "-Sender/Recipient-------");
@@ -217,7 +222,8 @@ queue_item_json(const struct queue_item *it, struct buf *b)
 	    "%lld, \"forced_expire\": false, \"sender\": ",
 	    (long long)it->mtime, (long long)it->size);
 	bad |= json_str(b, qe != NULL ? qe->env.sender : "");
-	bad |= buf_printf(b, ", \"attempts\": %u, \"next_attempt\": ",
+	bad |= buf_printf(b, ", \"active\": %s, \"attempts\": %u, "
+	    "\"next_attempt\": ", it->active ? "true" : "false",
 	    qe != NULL ? qe->attempts : 0);
 	if (qe != NULL && it->area == QUEUE_AREA_QUEUED)
 		bad |= buf_printf(b, "%lld", (long long)qe->next_attempt);
@@ -235,12 +241,29 @@ queue_item_json(const struct queue_item *it, struct buf *b)
 	return bad ? -1 : 0;
 }
 
+/*
+ * Whether the caller may probe the entry's lock: not another user's in a
+ * set-gid run (own_only), nor one without a readable owner there.
+ */
 static int
-list_item(void *arg, const struct queue_item *it)
+may_probe(const struct listing *l, const struct queue_item *it)
+{
+	if (it->area != QUEUE_AREA_QUEUED)
+		return 0;
+	if (l->p == NULL || !l->p->own_only)
+		return 1;
+	return it->qe != NULL && it->qe->owner >= 0 &&
+	    (uid_t)it->qe->owner == l->p->own_uid;
+}
+
+static int
+list_item(void *arg, const struct queue_item *cit)
 {
 	struct listing		*l = arg;
-	struct queue_item	 big;
+	struct queue_item	 big, item = *cit;
+	const struct queue_item	*it = &item;
 
+	item.active = may_probe(l, cit) && queue_active(l->q, cit->id);
 	if (l->fmt == QUEUE_LIST_JSON) {
 		buf_reset(&l->line);
 		if (queue_item_json(it, &l->line) == -1) {
@@ -263,7 +286,7 @@ list_item(void *arg, const struct queue_item *it)
 
 int
 queue_list(struct queue *q, FILE *out, enum queue_list_format fmt,
-    struct err *e)
+    const struct queue_params *p, struct err *e)
 {
 	struct listing	l;
 	int		rc;
@@ -271,6 +294,8 @@ queue_list(struct queue *q, FILE *out, enum queue_list_format fmt,
 	memset(&l, 0, sizeof(l));
 	l.out = out;
 	l.fmt = fmt;
+	l.q = q;
+	l.p = p;
 	buf_init(&l.line, JSON_LINE_MAX);
 	rc = queue_scan(q, QUEUE_AREA_QUEUED, list_item, &l, e);
 	if (rc == 0)
@@ -291,8 +316,9 @@ queue_list(struct queue *q, FILE *out, enum queue_list_format fmt,
 /* ---- --delete ------------------------------------------------------- */
 
 struct idlist {
-	char	**v;
-	size_t	  n, cap;
+	char		**v;
+	size_t		  n, cap;
+	long long	  owner;	/* QUEUE_ANY_OWNER: every entry */
 };
 
 static int
@@ -300,6 +326,10 @@ collect(void *arg, const struct queue_item *it)
 {
 	struct idlist	*l = arg;
 	char		**v;
+
+	if (l->owner != QUEUE_ANY_OWNER && (it->qe == NULL ||
+	    it->qe->owner != l->owner))
+		return 0;	/* ALL: the caller's own entries */
 
 	if (l->n == l->cap) {
 		if ((v = reallocarray(l->v, l->cap ? l->cap * 2 : 64,
@@ -341,8 +371,8 @@ idlist_uniq(struct idlist *l)
 static int
 worse(enum err_class a, enum err_class b)
 {
-	static const enum err_class order[] = { ERR_OK, ERR_NOUSER, ERR_TEMP,
-	    ERR_IO };
+	static const enum err_class order[] = { ERR_OK, ERR_NOUSER,
+	    ERR_NOPERM, ERR_TEMP, ERR_IO };
 	size_t	i, ra = 0, rb = 0;
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
@@ -355,18 +385,22 @@ worse(enum err_class a, enum err_class b)
 }
 
 static void
-delete_one(struct queue *q, const char *id, long wait_ms, FILE *diag,
-    size_t *removed, struct err *worst)
+delete_one(struct queue *q, const char *id, long wait_ms, long long owner,
+    FILE *diag, size_t *removed, struct err *worst)
 {
 	struct err	e;
 	int		rc;
 
 	err_clear(&e);
-	if ((rc = queue_delete(q, id, wait_ms, &e)) == 0) {
+	if ((rc = queue_delete(q, id, wait_ms, owner, &e)) == 0) {
 		(*removed)++;
 		return;
 	}
-	if (rc == 1)
+	/* Restricted: a missing id and another's entry read the same. */
+	if (rc == 2 || (rc == 1 && owner != QUEUE_ANY_OWNER))
+		err_set(&e, ERR_NOPERM, "%.64s: not one of your queue "
+		    "entries", id);
+	else if (rc == 1)
 		err_set(&e, ERR_NOUSER, "%.64s: no such queue entry", id);
 	fprintf(diag, "postern: %s\n", e.msg);
 	if (worse(worst->cls, e.cls))
@@ -375,7 +409,7 @@ delete_one(struct queue *q, const char *id, long wait_ms, FILE *diag,
 
 int
 queue_delete_ids(struct queue *q, char *const *ids, size_t n, long wait_ms,
-    FILE *diag, size_t *removed, struct err *e)
+    long long owner, FILE *diag, size_t *removed, struct err *e)
 {
 	struct idlist	 all;
 	struct err	 worst;
@@ -385,13 +419,15 @@ queue_delete_ids(struct queue *q, char *const *ids, size_t n, long wait_ms,
 	*removed = 0;
 	err_clear(&worst);
 	memset(&all, 0, sizeof(all));
+	all.owner = owner;
 	if (n == 1 && strcmp(ids[0], "ALL") == 0) {
 		if (queue_scan(q, QUEUE_AREA_QUEUED, collect, &all, e) == -1 ||
 		    queue_scan(q, QUEUE_AREA_FAILED, collect, &all, e) == -1)
 			rc = -1;
 		idlist_uniq(&all);
 		for (i = 0; rc == 0 && i < all.n; i++)
-			delete_one(q, all.v[i], wait_ms, diag, removed, &worst);
+			delete_one(q, all.v[i], wait_ms, owner, diag, removed,
+			    &worst);
 		for (i = 0; i < all.n; i++)
 			free(all.v[i]);
 		free(all.v);
@@ -399,7 +435,8 @@ queue_delete_ids(struct queue *q, char *const *ids, size_t n, long wait_ms,
 			return -1;
 	} else {
 		for (i = 0; i < n; i++)
-			delete_one(q, ids[i], wait_ms, diag, removed, &worst);
+			delete_one(q, ids[i], wait_ms, owner, diag, removed,
+			    &worst);
 	}
 	if (worst.cls == ERR_OK)
 		return 0;
@@ -480,26 +517,25 @@ queue_run_summary(const struct queue_stats *st, long long ms, char *out,
 	    st->dsn, ms / 1000, (ms % 1000) / 10);
 }
 
-int
-queue_delete_allowed(struct queue *q, int privileged, struct err *e)
+long long
+queue_delete_owner(struct queue *q, int privileged)
 {
 	struct stat	sb;
 
 	if (privileged && getuid() != 0 &&
 	    (stat(queue_dir(q), &sb) == -1 || sb.st_uid != getuid()))
-		return err_set(e, ERR_NOPERM, "--delete: only root or the "
-		    "owner of %s may delete queue entries", queue_dir(q));
-	return 0;
+		return (long long)getuid();
+	return QUEUE_ANY_OWNER;
 }
 
 int
-queue_delete_cmd(struct queue *q, char *const *ids, size_t n, FILE *diag,
-    struct err *e)
+queue_delete_cmd(struct queue *q, char *const *ids, size_t n,
+    long long owner, FILE *diag, struct err *e)
 {
 	size_t	removed;
 	int	rc;
 
-	rc = queue_delete_ids(q, ids, n, QUEUE_DELETE_WAIT_MS, diag,
+	rc = queue_delete_ids(q, ids, n, QUEUE_DELETE_WAIT_MS, owner, diag,
 	    &removed, e);
 	if (removed > 0)
 		log_info("queue: --delete removed %zu entr%s (uid %ld)",

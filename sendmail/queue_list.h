@@ -26,13 +26,17 @@ enum queue_list_format {
 
 /*
  * List q/ then failed/.  QUEUE_LIST_MAILQ: "Mail queue is empty", or the
- * heading, one block per entry (failed/ ones marked '!' after the id), a
- * blank line and "-- N Kbytes in M Request(s).".  QUEUE_LIST_JSON: one
- * object per entry, nothing for an empty queue.  Times are local (TZ).
- * ERR_IO when the queue cannot be read or writing to out fails.
+ * heading, one block per entry (failed/ ones marked '!' after the id, q/
+ * ones being delivered now '*'), a blank line and "-- N Kbytes in M
+ * Request(s).".  QUEUE_LIST_JSON: one object per entry ("active": true for
+ * those being delivered), nothing for an empty queue.  Times are local
+ * (TZ).  p (may be NULL: no restriction) says which entries' locks may be
+ * probed for '*' (queue_active()): with own_only only the caller's own,
+ * so another user's entry is never marked.  ERR_IO when the queue cannot
+ * be read or writing to out fails.
  */
 int	queue_list(struct queue *q, FILE *out, enum queue_list_format fmt,
-	    struct err *e);
+	    const struct queue_params *p, struct err *e);
 
 /*
  * One entry as a JSON object (no newline) appended to out; -1 when out's
@@ -43,23 +47,29 @@ int	queue_item_json(const struct queue_item *it, struct buf *out);
 /*
  * --delete: remove the entries named in ids (n of them; "ALL" alone means
  * every entry in q/ and failed/), no DSN.  An entry a runner holds is
- * waited for up to wait_ms.  Each id that could not be removed gets one
- * line "postern: ID: reason" on diag.  Returns 0 when all were removed,
- * else -1 with e set to the worst problem: ERR_IO, then ERR_TEMP (still
- * locked), then ERR_NOUSER (no such entry).
+ * waited for up to wait_ms.  owner (queue_delete_owner()): with a uid,
+ * only the entries that uid submitted are removed, "ALL" means all of
+ * those, and any other id -- another's entry or none at all, alike, so
+ * nothing is revealed -- is "not one of your queue entries" (ERR_NOPERM)
+ * at once, without waiting for its lock.  Each id that could not be
+ * removed gets one line "postern: ID: reason" on diag.  Returns 0 when all
+ * were removed, else -1 with e set to the worst problem: ERR_IO, then
+ * ERR_TEMP (still locked), then ERR_NOPERM (not the caller's), then
+ * ERR_NOUSER (no such entry).
  */
 #define QUEUE_DELETE_WAIT_MS	5000
-
 int	queue_delete_ids(struct queue *q, char *const *ids, size_t n,
-	    long wait_ms, FILE *diag, size_t *removed, struct err *e);
+	    long wait_ms, long long owner, FILE *diag, size_t *removed,
+	    struct err *e);
 
 /*
- * May this caller use --delete on q?  A set-gid run (privileged) could
- * remove anybody's mail, so there only root and the owner of q's
- * directory may delete (else -1 with ERR_NOPERM); without set-gid the
- * file system decides (always 0).
+ * Whose entries may this caller --delete from q?  A set-gid run
+ * (privileged) could remove anybody's mail, so there a user who is
+ * neither root nor the owner of q's directory may remove only the entries
+ * they submitted: their uid is returned.  Otherwise (root, the queue's
+ * owner, no set-gid: the file system decides) QUEUE_ANY_OWNER.
  */
-int	queue_delete_allowed(struct queue *q, int privileged, struct err *e);
+long long queue_delete_owner(struct queue *q, int privileged);
 
 /*
  * The --delete command: queue_delete_ids() with QUEUE_DELETE_WAIT_MS, and
@@ -67,7 +77,7 @@ int	queue_delete_allowed(struct queue *q, int privileged, struct err *e);
  * if any.  queue_delete_ids()'s return and errors.
  */
 int	queue_delete_cmd(struct queue *q, char *const *ids, size_t n,
-	    FILE *diag, struct err *e);
+	    long long owner, FILE *diag, struct err *e);
 
 /*
  * -qI, -qR, -qS: choose the entries of a run.  Several criteria of the

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "err.h"
+#include "io.h"
 #include "log.h"
 #include "queue.h"
 #include "queue_list.h"
@@ -62,12 +63,12 @@ stop_handlers(struct err *e)
 static int
 stop_wait(long seconds)
 {
-	struct pollfd	pfd = { stop_pipe[0], POLLIN, 0 };
-	long long	deadline = clock_now_ms() + (long long)seconds * 1000;
-	long long	left;
+	struct err	e;
 
-	while (stop_signal == 0 && (left = deadline - clock_now_ms()) > 0)
-		(void)poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+	/* The handler writes to the pipe: a signal ends the wait at once. */
+	if (stop_signal == 0)
+		(void)io_wait(stop_pipe[0], POLLIN, clock_now_ms() +
+		    (long long)seconds * 1000, &e);
 	return stop_signal != 0;
 }
 

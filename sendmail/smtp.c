@@ -31,6 +31,12 @@
  *       an 8-bit text message in mime7.c's quoted-printable form -- and the
  *       final dot) -> ST_DOT (its reply, waited for final_timeout) ->
  *       ST_READY; a failed transaction is ended with RSET -> ST_READY.
+ *     With CHUNKING (RFC 3030) the envelope array has no DATA, and
+ *       ST_BDAT replaces ST_BODY and ST_DOT: "BDAT n" commands each with
+ *       exactly n octets of the spool, answered in a window of
+ *       BDAT_WINDOW (1 without PIPELINING), the LAST chunk's reply waited
+ *       for final_timeout; a refused chunk stops the chunks, the ones in
+ *       flight are answered, then RSET -> ST_READY.
  *   ST_DEAD: any I/O error, timeout, malformed reply or 421; the session
  *     can only be closed.
  *
@@ -39,6 +45,8 @@
  * AUTH), the final dot's reply its own (final_timeout, 10 minutes).
  * Writes have a per-stall limit.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
@@ -55,14 +63,16 @@
 #include "mime7.h"
 #include "net.h"
 #include "smtp.h"
+#include "wire.h"
 
 #define TXN_WINDOW	102	/* MAIL, 100 RCPTs, DATA per flush */
 #define DATA_CHUNK	65536
+#define BDAT_WINDOW	4	/* BDAT chunks unanswered, with PIPELINING */
 
 enum smtp_state {
 	ST_CONNECT, ST_GREETING, ST_EHLO, ST_HELO, ST_STARTTLS, ST_TLS,
 	ST_AUTH, ST_READY, ST_MAIL, ST_RCPT, ST_DATA, ST_BODY, ST_DOT,
-	ST_DEAD
+	ST_BDAT, ST_DEAD
 };
 
 struct smtp_session {
@@ -781,7 +791,9 @@ struct txn {
 	size_t		  nrcpt, ncmd, sent, answered, accepted;
 	int		  eightbit;	/* the message has an octet > 127 */
 	int		  convert;	/* send mime7_convert()'s form */
+	int		  bdat;		/* CHUNKING: BDAT instead of DATA */
 	off_t		  size;		/* octets as sent (SIZE=) */
+	off_t		  spooled;	/* octets in the spool file (fstat) */
 	int		  mail_code;	/* MAIL's code when not 250, else 0 */
 	int		  data_code;	/* DATA's code; 0: not answered */
 	char		  mail_sum[450];
@@ -1139,32 +1151,10 @@ stuff(void *arg, const char *p, size_t n, struct err *e)
 	return net_write(st->s->conn, st->out, o, stall_ms(st->s), e);
 }
 
-/* The spooled message as it is, through the stuffer. */
-static int
-stuff_file(struct stuffer *st, int fd, struct err *e)
-{
-	char	in[DATA_CHUNK];
-	ssize_t	n;
-	off_t	off = 0;
-
-	for (;;) {
-		n = pread(fd, in, sizeof(in), off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return err_set(e, ERR_IO, "reading the spooled message:"
-			    " %s", strerror(errno));
-		if (n == 0)
-			return 0;
-		off += n;
-		if (stuff(st, in, (size_t)n, e) == -1)
-			return -1;
-	}
-}
-
 /*
- * Stream the canonical message (or its 7-bit form) with dot-stuffing,
- * then the final dot.
+ * Stream the canonical message with dot-stuffing (wire.h: the runs
+ * between dot-lines without a copy on a plain connection), or its 7-bit
+ * form through the stuffer, then the final dot.
  */
 static int
 send_body(struct smtp_session *s, struct txn *t, int fd, struct err *e)
@@ -1173,6 +1163,12 @@ send_body(struct smtp_session *s, struct txn *t, int fd, struct err *e)
 	off_t		size;
 	int		rc;
 
+	if (!t->convert) {
+		if (wire_data(s->conn, fd, t->spooled, stall_ms(s), e) == -1)
+			return -1;
+		log_trace('>', "(message body)", 14);
+		return send_line(s, ".", 1, 0, e);
+	}
 	memset(&st, 0, sizeof(st));
 	st.s = s;
 	st.bol = 1;
@@ -1180,8 +1176,7 @@ send_body(struct smtp_session *s, struct txn *t, int fd, struct err *e)
 	st.last[1] = '\n';
 	if ((st.out = malloc(2 * DATA_CHUNK + 8)) == NULL)
 		return err_set(e, ERR_SOFTWARE, "out of memory");
-	rc = t->convert ? mime7_convert(fd, stuff, &st, &size, e) :
-	    stuff_file(&st, fd, e);
+	rc = mime7_convert(fd, stuff, &st, &size, e);
 	free(st.out);
 	if (rc == -1)
 		return -1;
@@ -1189,8 +1184,7 @@ send_body(struct smtp_session *s, struct txn *t, int fd, struct err *e)
 	if (!(st.last[0] == '\r' && st.last[1] == '\n') && st.n > 0 &&
 	    net_write(s->conn, "\r\n", 2, stall_ms(s), e) == -1)
 		return -1;
-	log_trace('>', t->convert ? "(message body, quoted-printable)" :
-	    "(message body)", t->convert ? 32 : 14);
+	log_trace('>', "(message body, quoted-printable)", 32);
 	return send_line(s, ".", 1, 0, e);
 }
 
@@ -1230,6 +1224,124 @@ txn_body(struct smtp_session *s, struct txn *t, int fd, struct err *e)
 	return outcome(t->env, e);
 }
 
+/* ---- BDAT (RFC 3030) -------------------------------------------------- */
+
+struct bdat {
+	off_t	off;		/* octets of the spool sent */
+	int	crlf;		/* the spool lacks its final CRLF: add it */
+	size_t	sent, answered;	/* BDAT commands */
+	int	code;		/* the first reply that was not 2xx; 0 */
+	char	sum[450];
+};
+
+/* The canonical form always ends in CRLF; be safe if it somehow does not. */
+static int
+lacks_crlf(int fd, off_t size)
+{
+	char	b[2];
+
+	if (size == 0)
+		return 0;
+	if (size < 2 || pread(fd, b, 2, size - 2) != 2)
+		return 1;
+	return !(b[0] == '\r' && b[1] == '\n');
+}
+
+/*
+ * One "BDAT n [LAST]" and exactly n octets: the next chunk of the spool
+ * (net_sendfile: no copy on a plain connection), the missing CRLF after
+ * the last one.  *last: this was the LAST chunk.
+ */
+static int
+bdat_chunk(struct smtp_session *s, struct bdat *b, int fd, off_t size,
+    int *last, struct err *e)
+{
+	off_t	chunk = s->p.bdat_chunk ? (off_t)s->p.bdat_chunk :
+		    SMTP_BDAT_CHUNK, n = size - b->off;
+	char	cmd[64];
+
+	if (n > chunk)
+		n = chunk;
+	*last = b->off + n == size;
+	snprintf(cmd, sizeof(cmd), "BDAT %lld%s", (long long)n +
+	    (*last && b->crlf ? 2 : 0), *last ? " LAST" : "");
+	if (send_line(s, cmd, strlen(cmd), 0, e) == -1)
+		return -1;
+	if (n > 0 && net_sendfile(s->conn, fd, b->off, n, stall_ms(s),
+	    e) == -1)
+		return -1;
+	b->off += n;
+	if (*last && b->crlf && net_write(s->conn, "\r\n", 2, stall_ms(s),
+	    e) == -1)
+		return -1;
+	log_trace('>', "(message chunk)", 15);
+	b->sent++;
+	return 0;
+}
+
+/* The reply to the oldest unanswered chunk; the LAST's waits longer. */
+static int
+bdat_answer(struct smtp_session *s, struct bdat *b, int final,
+    struct err *e)
+{
+	if (flush(s, e) == -1 || read_reply_within(s, final ?
+	    s->p.final_timeout : s->p.timeout, e) == -1)
+		return -1;
+	b->answered++;
+	if (s->reply.code / 100 != 2 && b->code == 0) {
+		b->code = s->reply.code;
+		reply_summary(s, b->sum, sizeof(b->sum));
+	}
+	return 0;
+}
+
+/*
+ * The body as BDAT chunks, up to BDAT_WINDOW unanswered with PIPELINING,
+ * one at a time without.  After a refused chunk no more go out, and the
+ * ones already pipelined are answered first (RFC 3030 2); the LAST
+ * chunk's reply decides, waited for final_timeout like the final dot's.
+ */
+static int
+txn_bdat(struct smtp_session *s, struct txn *t, int fd, struct err *e)
+{
+	struct bdat	b;
+	size_t		window = s->info.ext_pipelining ? BDAT_WINDOW : 1;
+	char		sum[450];
+	int		last = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.crlf = lacks_crlf(fd, t->spooled);
+	s->step = SMTP_STEP_BODY;
+	s->state = ST_BDAT;
+	while (!last && b.code == 0) {
+		if (bdat_chunk(s, &b, fd, t->spooled, &last, e) == -1)
+			return txn_lost(s, t, e);
+		if (last)
+			s->step = SMTP_STEP_DOT;
+		while (b.answered < b.sent && s->state != ST_DEAD &&
+		    (last || b.sent - b.answered >= window || b.code != 0))
+			if (bdat_answer(s, &b, last && b.answered + 1 ==
+			    b.sent, e) == -1)
+				return txn_lost(s, t, e);
+		if (s->state == ST_DEAD)
+			break;	/* 421 */
+	}
+	while (b.answered < b.sent && s->state != ST_DEAD)
+		if (bdat_answer(s, &b, 0, e) == -1)
+			return txn_lost(s, t, e);
+	if (s->state != ST_DEAD)
+		s->state = ST_READY;
+	if (b.code != 0) {
+		apply(t, TXN_ACCEPTED, 0, b.code, b.sum);
+		rset(s);
+		return outcome(t->env, e);
+	}
+	reply_summary(s, sum, sizeof(sum));
+	apply(t, TXN_ACCEPTED, 1, s->reply.code, sum);
+	s->step = SMTP_STEP_NONE;
+	return outcome(t->env, e);
+}
+
 static int
 count(void *arg, const char *p, size_t n, struct err *e)
 {
@@ -1246,11 +1358,17 @@ eightbit(struct smtp_session *s, struct txn *t, int fd, struct err *e)
 	const char	*why;
 	int		 k;
 
-	/* Declared 8BITMIME to a server that offers it: no need to look. */
-	if (t->env->body == BODY_8BITMIME && s->info.ext_8bitmime) {
+	/*
+	 * Declared 8BITMIME to a server that offers it, or the spool's writer
+	 * said what the message holds: no need to read it all again.
+	 */
+	if ((t->env->body == BODY_8BITMIME || t->env->scanned == SCAN_8BIT) &&
+	    s->info.ext_8bitmime) {
 		t->eightbit = 1;
 		return 0;
 	}
+	if (t->env->scanned == SCAN_7BIT)
+		return 0;
 	if ((k = mime7_classify(fd, &why, e)) == -1)
 		return -1;
 	t->eightbit = k != MIME7_CLEAN;
@@ -1270,6 +1388,7 @@ precheck(struct smtp_session *s, struct txn *t, off_t size, int fd,
     struct err *e)
 {
 	struct envelope	*env = t->env;
+	struct stat	 sb;
 
 	if (s->state != ST_READY)
 		return err_set(e, ERR_TEMP, "SMTP session is not usable");
@@ -1281,8 +1400,18 @@ precheck(struct smtp_session *s, struct txn *t, off_t size, int fd,
 		return err_set(e, ERR_UNAVAILABLE, "an address is not ASCII "
 		    "and %s does not offer SMTPUTF8", s->host);
 	t->size = size;
+	/* The body is what the file holds, as pread() until EOF would see. */
+	if (fstat(fd, &sb) == -1)
+		return err_set(e, ERR_IO, "the spooled message: %s",
+		    strerror(errno));
+	t->spooled = sb.st_size;
 	if (eightbit(s, t, fd, e) == -1)
 		return -1;
+	/* RFC 3030: the canonical form as it is; no DATA command. */
+	if (s->info.ext_chunking && !t->convert) {
+		t->bdat = 1;
+		t->ncmd = t->nrcpt + 1;
+	}
 	if (s->info.ext_size > 0 && t->size > s->info.ext_size)
 		return err_set(e, ERR_UNAVAILABLE, "message of %lld octets is "
 		    "over %s's limit of %lld", (long long)t->size, s->host,
@@ -1317,7 +1446,8 @@ smtp_send(struct smtp_session *s, struct envelope *env, int datafd,
 	else
 		rc = txn_lost(s, &t, e);
 	if (rc == 1)
-		rc = txn_body(s, &t, datafd, e);
+		rc = t.bdat ? txn_bdat(s, &t, datafd, e) :
+		    txn_body(s, &t, datafd, e);
 	txn_free(&t);
 	return rc;
 }

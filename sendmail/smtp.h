@@ -101,6 +101,8 @@ enum smtp_tls_mode { SMTP_TLS_STARTTLS, SMTP_TLS_IMPLICIT, SMTP_TLS_NONE };
 #define SMTP_OPEN_STEPS		4
 /* RFC 5321 4.5.3.2.6: the wait for the reply to the final dot. */
 #define SMTP_FINAL_TIMEOUT	600
+/* Octets per BDAT chunk (RFC 3030) unless smtp_params say otherwise. */
+#define SMTP_BDAT_CHUNK		(1024 * 1024)
 
 /*
  * Start TLS on c (handshake on net_fd(c), verification, then
@@ -129,6 +131,7 @@ struct smtp_params {
 	unsigned	 open_timeout;	/* seconds for the whole opening;
 					   0: SMTP_OPEN_STEPS x timeout */
 	int		 verbose;	/* -v: the transcript on stderr */
+	size_t		 bdat_chunk;	/* 0: SMTP_BDAT_CHUNK (tests: less) */
 	smtp_tls_start_fn tls_start;	/* required unless tls = none */
 	const void	*tls_arg;
 };
@@ -180,6 +183,13 @@ enum smtp_step {
  * with ASCII headers goes out quoted-printable (mime7.h; SIZE= is the
  * converted size), anything else fails with ERR_UNAVAILABLE "5.6.3"
  * before MAIL.  With PIPELINING, MAIL, the RCPTs and DATA go out in windows.
+ *
+ * The body: when the server offers CHUNKING (RFC 3030) and no 7-bit
+ * conversion is needed, the spooled octets go as they are in "BDAT n"
+ * chunks of bdat_chunk octets, the last "BDAT n LAST" (no DATA, no
+ * dot-stuffing; sendfile(2) on a plain connection); a chunk refused with
+ * 4xx/5xx ends the transaction like a refused final dot (RSET).  Without
+ * CHUNKING, DATA and the dot-stuffed body (wire.h).
  * After a failure the session may still be usable: smtp_usable() says;
  * smtp_last_step() says where it stopped.
  */

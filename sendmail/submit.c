@@ -217,6 +217,8 @@ submit_spool(const struct submit_params *p, struct queue *q,
 		return -1;
 	}
 	ss->size = ss->st.size;
+	/* speed (issue 10): the SMTP client need not scan the spool again. */
+	env->scanned = ss->st.has_8bit ? SCAN_8BIT : SCAN_7BIT;
 	if (ss->st.has_8bit && env->body == BODY_UNSPEC)
 		env->body = BODY_8BITMIME;
 	return 0;

@@ -605,6 +605,15 @@ setup_ctx(struct tls *t, struct err *e)
 	/* Renegotiation and compression are never wanted here. */
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
+#ifdef SSL_OP_ENABLE_KTLS
+	/*
+	 * speed (issue 10): opt-in (tls_ktls).  Where the kernel has no TLS
+	 * module or the cipher is not one it does, OpenSSL keeps the
+	 * session in user space and tls_sendfile() says 0.
+	 */
+	if (p->ktls)
+		SSL_CTX_set_options(t->ctx, SSL_OP_ENABLE_KTLS);
+#endif
 	if (setup_trust(t, e) == -1)
 		return -1;
 	if (p->client_cert != NULL) {
@@ -806,6 +815,37 @@ size_t
 tls_pending(struct tls *t)
 {
 	return (size_t)SSL_pending(t->ssl);
+}
+
+ssize_t
+tls_sendfile(struct tls *t, int fd, off_t off, size_t n, long long deadline,
+    struct err *e)
+{
+#if defined(SSL_OP_ENABLE_KTLS) && !defined(OPENSSL_NO_KTLS)
+	ossl_ssize_t	w;
+	char		msg[256];
+
+	if (!BIO_get_ktls_send(SSL_get_wbio(t->ssl)))
+		return 0;
+	for (;;) {
+		ERR_clear_error();
+		if ((w = SSL_sendfile(t->ssl, fd, off, n, 0)) > 0)
+			return (ssize_t)w;
+		if (SSL_get_error(t->ssl, (int)w) != SSL_ERROR_WANT_WRITE) {
+			if (errno == EIO)
+				return err_set(e, ERR_IO, "reading the spooled "
+				    "message: %s", strerror(errno));
+			ssl_errstr(msg, sizeof(msg));
+			return err_set(e, ERR_TEMP, "TLS sendfile: %s", msg);
+		}
+		if (clock_now_ms() >= deadline)
+			return err_set(e, ERR_TEMP, "timed out during TLS");
+		if (io_wait(t->fd, POLLOUT, deadline, e) == -1)
+			return -1;
+	}
+#else
+	return 0;
+#endif
 }
 
 void

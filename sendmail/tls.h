@@ -35,6 +35,9 @@ struct tls_params {
 	const char	*cache_dir;	/* session cache directory
 					   (tls_cache.h); NULL: no cache */
 	unsigned	 port;		/* part of the cache key */
+	int		 ktls;		/* 1: let OpenSSL hand the session's
+					   send direction to the kernel (kTLS)
+					   where kernel and cipher allow */
 };
 
 
@@ -69,6 +72,16 @@ ssize_t	tls_write(struct tls *t, const void *buf, size_t n,
 	    long long deadline, struct err *e);
 /* Bytes already decrypted and waiting in the TLS layer. */
 size_t	tls_pending(struct tls *t);
+/*
+ * Send up to n octets of the regular file fd from offset off with
+ * SSL_sendfile() when the session's send direction is in the kernel
+ * (p->ktls and the kernel took it): the octets are encrypted without
+ * passing through postern.  Returns the count sent, 0 when kernel TLS is
+ * not in use (nothing sent: the caller writes the octets itself), or -1
+ * with *e set (ERR_TEMP; ERR_IO when the file cannot be read).
+ */
+ssize_t	tls_sendfile(struct tls *t, int fd, off_t off, size_t n,
+	    long long deadline, struct err *e);
 void	tls_close(struct tls *t);	/* close_notify (best effort), free */
 
 /* For reports and logs.  Strings are truncated to fit. */

@@ -21,6 +21,7 @@ tls_params_from_config(struct tls_params *p, const struct config *c,
 	p->verify = c->tls_verify;
 	p->min_version = c->tls_min_version;
 	p->port = c->port;
+	p->ktls = c->tls_ktls;
 	p->cache_dir = NULL;
 	if (c->tls_session_cache && c->queue_dir != NULL && dirlen > 0) {
 		n = snprintf(dirbuf, dirlen, "%s/tls", c->queue_dir);

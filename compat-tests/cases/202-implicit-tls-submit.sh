@@ -17,5 +17,5 @@ expect_header "$m" From 'root@example\.org'
 [ "$(msg_body "$m")" = body ] || fail "body changed: $(msg_body "$m" | head -c 200)"
 log_wait 'postfix/implicit/smtpd\[[0-9]+\]: .*TLS connection established' >/dev/null
 log_wait 'postfix/implicit/smtpd\[[0-9]+\]: .*sasl_username=postern$' >/dev/null
-smtpd_sessions | grep -q ' auth=1 mail=1 rcpt=1 data=1' ||
+smtpd_sessions | grep -Eq ' auth=1 mail=1 rcpt=1 (data|bdat)=1' ||
     fail "unexpected session: $(smtpd_sessions)"

@@ -24,28 +24,18 @@
 
 need setpriv flock python3
 
+. "$TOP/compat-tests/lib/setgid.sh"
 etc=$CASE_DIR/etc
 spool=$CASE_DIR/spool
 bin=$CASE_DIR/sbin/postern
-# The set-gid group: the package's "postern" when it exists, else the
-# system group "mail" (every Debian has it), so the case never adds a group
-# to the host (make check compares /etc/group before and after).
-grp=postern
-getent group postern >/dev/null || grp=mail
+grp=$SETGID_GROUP
 rm -rf "$etc" "$spool" "$CASE_DIR/sbin"
 install -d -m 0755 "$etc" "$CASE_DIR/sbin"
 install -d -o root -g "$grp" -m 2770 "$spool" "$spool/tmp" "$spool/q" "$spool/failed" \
     "$CASE_DIR/log"
 
 # The program under test, with its default config in $etc.
-[ -r "$TOP/sendmail/.build-flags" ] && [ -r "$TOP/sendmail/libpostern.a" ] ||
-    skip "build postern first (make)"
-flags=$(sed "s#-DSYSCONFDIR='\"[^']*\"'#-DSYSCONFDIR='\"$etc\"'#" \
-    "$TOP/sendmail/.build-flags")
-eval "$flags -o '$bin' '$TOP/sendmail/main.c' '$TOP/sendmail/libpostern.a' \
-    -lssl -lcrypto -linih" || fail "cannot build the set-gid copy"
-chgrp "$grp" "$bin"
-chmod 2755 "$bin"
+setgid_build "$etc" "$bin"
 
 install -o root -g "$grp" -m 0640 "$CONF/password" "$etc/password"
 install -o root -g root -m 0644 "$TEST_CA" "$etc/ca.pem"
@@ -121,28 +111,14 @@ make_msg bob-rcpt@example.org m811-bob | expect_exit 0 bob "$bin" -t -i
 bid=$(sed -n 's/.*; id \([0-9A-F]*\)$/\1/p' "$CMD_ERR")
 [ -n "$bid" ] || fail "bob's message was not queued"
 port=$((PORT_BASE + 55))
-python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
-print("ready", flush=True); sys.stdout.close()
-c = [s.accept() for _ in range(4)]
-time.sleep(60)' "$port" >mute.ready 2>mute.err &
-mute_pid=$!
-trap 'kill -9 "$mute_pid" ${bob_pid:+"$bob_pid"} 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s mute.ready ] && break; sleep 0.05; done
-[ -s mute.ready ] || fail "silent listener did not start: $(cat mute.err)"
+silent_listener "$port"
+trap 'kill -9 "$SILENT_PID" ${bob_pid:+"$bob_pid"} 2>/dev/null || true' EXIT
 sys_conf "$port" 30
 # Not the function: $! must be postern itself (setpriv execs it).
 setpriv --reuid=60812 --regid=60812 --clear-groups "$bin" -q >bob.out 2>bob.err &
 bob_pid=$!
 # Wait until bob's runner is connected to the silent listener.
-for _ in $(seq 100); do
-	ss -Htn state established "( dport = :$port )" | grep -q . && break
-	sleep 0.05
-done
-ss -Htn state established "( dport = :$port )" | grep -q . ||
-    fail "bob's runner never connected: $(cat bob.err)"
+wait_connected "$port" || fail "bob's runner never connected: $(cat bob.err)"
 kill -STOP "$bob_pid"
 [ "$(readlink "/proc/$bob_pid/exe")" = "$bin" ] || fail "stopped the wrong process"
 flock -n -x "$spool/q/$aid.data" true ||

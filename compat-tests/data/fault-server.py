@@ -52,6 +52,12 @@ PIPELINING SIZE 10240000 8BITMIME SMTPUTF8 ENHANCEDSTATUSCODES and, with
   slow-ehlo     EHLO answered with 12 lines, one every 0.5 s (6 s in all)
   slow-dot      the reply to the final dot comes after N seconds (--n)
   no8bit        EHLO does not say 8BITMIME
+  chunking      also offers CHUNKING (RFC 3030): each "BDAT n [LAST]" reads
+                exactly n octets (appended to DIR/bdat, sizes one per line
+                in DIR/bdat.sizes) and gets 250
+  bdat-5xx      like chunking, but the N-th chunk (--n) gets "554 5.6.0
+                chunk N refused" and every later one "503 5.5.1 earlier
+                chunk refused", until RSET
 """
 import argparse
 import os
@@ -119,6 +125,8 @@ class Session:
         self.cmds = open(path("cmds"), "wb")
         self.ndata = 0
         self.nrcpt = 0
+        self.nchunk = 0
+        self.refused = False
 
     def recv(self):
         chunk = self.c.recv(65536)
@@ -162,6 +170,29 @@ class Session:
             f.write(p)
         return p
 
+    def bdat(self, ln):
+        """One BDAT chunk: exactly n octets, whatever they contain."""
+        parts = ln.split()
+        n = int(parts[1])
+        last = len(parts) > 2 and parts[2].upper() == b"LAST"
+        while len(self.buf) < n:
+            self.recv()
+        chunk, self.buf = self.buf[:n], self.buf[n:]
+        self.nchunk += 1
+        with open(path("bdat"), "ab") as f:
+            f.write(chunk)
+        with open(path("bdat.sizes"), "a") as f:
+            f.write("%d%s\n" % (n, " LAST" if last else ""))
+        if self.refused:
+            self.reply("503 5.5.1 Error: earlier chunk refused")
+        elif SC == "bdat-5xx" and self.nchunk == a.n:
+            self.refused = True
+            self.reply("554 5.6.0 chunk %d refused" % self.nchunk)
+        elif last:
+            self.reply("250 2.0.0 Ok: %d octets, queued as FAULTB" % n)
+        else:
+            self.reply("250 2.0.0 Ok: %d octets" % n)
+
     def ehlo_lines(self):
         ext = ["PIPELINING", "SIZE 10240000", "8BITMIME", "SMTPUTF8",
                "ENHANCEDSTATUSCODES"]
@@ -180,6 +211,8 @@ class Session:
             ext.remove("SMTPUTF8")
         if SC == "no8bit":
             ext.remove("8BITMIME")
+        if SC in ("chunking", "bdat-5xx"):
+            ext.append("CHUNKING")
         lines = ["fault.test"] + ext
         return ["250-" + l for l in lines[:-1]] + ["250 " + lines[-1]]
 
@@ -269,7 +302,11 @@ class Session:
                 else:
                     self.reply("250 2.0.0 Ok: queued as FAULT%d" %
                                self.ndata)
+            elif verb == b"BDAT" and SC in ("chunking", "bdat-5xx"):
+                self.bdat(ln)
             elif verb in (b"RSET", b"NOOP"):
+                self.refused = False
+                self.nchunk = 0
                 self.reply("250 2.0.0 Ok")
             elif verb == b"QUIT":
                 self.reply("221 2.0.0 Bye")

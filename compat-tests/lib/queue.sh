@@ -14,6 +14,14 @@
 #   pf_received              messages Postfix accepted since the mark
 #                            (one cleanup "message-id=" line each)
 #   make_msg TO MARKER       a small message on stdout, Subject = MARKER
+#   silent_listener PORT     in the background, a listener on 127.0.0.1:PORT
+#                            that accepts and never speaks (a smarthost
+#                            stalled before its greeting: a runner waits on
+#                            it holding its entry's lock); SILENT_PID is its
+#                            pid, for the case's own EXIT trap to kill
+#   wait_connected PORT      wait up to 10 s until a TCP connection to PORT
+#                            is established (a runner reached the listener);
+#                            1 when none came
 
 # closed_port: offsets 2, 3, 4, 6 of the port range are not used by the
 # smarthost; take the first one nothing listens on.
@@ -122,4 +130,28 @@ for line in open(sys.argv[1], encoding="utf-8"):
     if d["queue_id"] == sys.argv[2] and d["queue_name"] == sys.argv[4]:
         print(json.dumps(d[sys.argv[3]]))
 ' "$CASE_DIR/bp.json" "$1" "$2" "${3:-deferred}"
+}
+
+# shellcheck disable=SC2034 # SILENT_PID is for the case
+silent_listener() {
+	local port=$1
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+print("ready", flush=True); sys.stdout.close()
+c = [s.accept() for _ in range(4)]
+time.sleep(60)' "$port" >"$CASE_DIR/silent.ready" 2>"$CASE_DIR/silent.err" &
+	SILENT_PID=$!
+	for _ in $(seq 100); do [ -s "$CASE_DIR/silent.ready" ] && return 0; sleep 0.05; done
+	fail "silent listener on $port did not start: $(cat "$CASE_DIR/silent.err")"
+}
+
+wait_connected() {
+	local i
+	for i in $(seq 200); do
+		ss -Htn state established "( dport = :$1 )" | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
 }

@@ -282,6 +282,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		it.qe = &qe;
 		it.size = qe.size;
 		it.mtime = qe.created;
+		it.active = size % 2;	/* "active": true and false */
 		for (it.area = QUEUE_AREA_QUEUED; it.area <= QUEUE_AREA_FAILED;
 		    it.area++) {
 			buf_init(&out, QUEUE_CTL_MAX * 8);

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "fixture.h"
 #include "err.h"
 
 #define X10	"xxxxxxxxxx"
@@ -35,7 +36,7 @@
 
 #define HOST	"[smarthost]\nhost = a.example.com\n"
 
-static char	tmpdir[] = "/tmp/postern-test-config.XXXXXX";
+static char	tmpdir[64];
 
 struct tcase {
 	const char	*name;
@@ -143,6 +144,13 @@ static const struct tcase cases[] = {
 	    "t.ini:3: bad value for port '25 ; submission': expected a port "
 	    "1-65535" },
 	{ "port 65535", HOST "port = 65535\n", 0, 0, 0, NULL },
+	/* Leading zeros were always taken (strtoul): text_parse_u64 too. */
+	{ "port leading zero", HOST "port = 0587\n", 0, 0, 0, NULL },
+	{ "port zeros", HOST "port = 000\n", 0, 0, 0,
+	    "t.ini:3: bad value for port '000': expected a port 1-65535" },
+	{ "port huge", HOST "port = 18446744073709551617\n", 0, 0, 0,
+	    "t.ini:3: bad value for port '18446744073709551617': expected a "
+	    "port 1-65535" },
 	{ "bad tls", HOST "tls = ssl\n", 0, 0, 0,
 	    "t.ini:3: bad value for tls 'ssl': expected starttls, implicit "
 	    "or none" },
@@ -169,6 +177,17 @@ static const struct tcase cases[] = {
 	    "t.ini:4: bad value for max_message_size '2000G': too large" },
 	{ "size zero", HOST "[queue]\nmax_message_size = 0\n", 0, 0, 0,
 	    NULL },
+	{ "size leading zeros", HOST "[queue]\nmax_message_size = 007M\n", 0,
+	    0, 0, NULL },
+	{ "size past 64 bits", HOST "[queue]\nmax_message_size = "
+	    "99999999999999999999999K\n", 0, 0, 0, "t.ini:4: bad value for "
+	    "max_message_size '99999999999999999999999K': too large" },
+	{ "size 2^64", HOST "[queue]\nmax_message_size = "
+	    "18446744073709551616\n", 0, 0, 0, "t.ini:4: bad value for "
+	    "max_message_size '18446744073709551616': too large" },
+	{ "size K alone", HOST "[queue]\nmax_message_size = K\n", 0, 0, 0,
+	    "t.ini:4: bad value for max_message_size 'K': expected a size "
+	    "such as 50M, 512K or 0" },
 	{ "retry over retry_max", HOST "[queue]\nretry = 2h\n", 0, 0, 0,
 	    "t.ini:4: retry is longer than retry_max" },
 	{ "tls_verify no alone", HOST "tls_verify = no\n", 0, 0, 0,
@@ -536,20 +555,6 @@ path_in_tmp(char *out, size_t len, const char *name)
 	assert_true(n > 0 && (size_t)n < len);
 }
 
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	int	fd;
-
-	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)),
-	    (ssize_t)strlen(text));
-	assert_int_equal(fchmod(fd, mode), 0);
-	close(fd);
-}
-
 /* config_load's message starts with the path; check the rest. */
 static void
 expect_load_error(const char *path, const char *rest)
@@ -579,7 +584,7 @@ test_files(void **state)
 	path_in_tmp(link, sizeof(link), "link.ini");
 	path_in_tmp(fifo, sizeof(fifo), "fifo.ini");
 	path_in_tmp(dir, sizeof(dir), "dir.ini");
-	write_file(real, HOST, 0644);
+	fx_write_file(real, HOST, 0644);
 	unlink(link);
 	assert_int_equal(symlink(real, link), 0);
 	unlink(fifo);
@@ -631,6 +636,8 @@ static const struct {
 	{ "-1", -1 }, { "+1", -1 }, { " 1", -1 }, { "1 ", -1 },
 	{ "1ms", -1 }, { "1M", -1 }, { "1h30m", -1 }, { "0x10", -1 },
 	{ "99999999999999999999999", -1 }, { "1.5h", -1 },
+	{ "05m", 300 }, { "0000000000000000000000030s", 30 }, { "00", 0 },
+	{ "18446744073709551616d", -1 }, { "18446744073709551615", -1 },
 };
 
 static void
@@ -704,13 +711,13 @@ test_secret(void **state)
 
 	/* password_file: first line, CRLF or LF stripped. */
 	path_in_tmp(pw, sizeof(pw), "pw");
-	write_file(pw, "fil3secret\r\nsecond line\n", 0600);
+	fx_write_file(pw, "fil3secret\r\nsecond line\n", 0600);
 	snprintf(text, sizeof(text), HOST "user = u\npassword_file = %s\n",
 	    pw);
 	expect_secret(text, 0, "fil3secret");
 	if (geteuid() == 0)
 		expect_secret(text, 1, "fil3secret");
-	write_file(pw, "nonewline", 0640);
+	fx_write_file(pw, "nonewline", 0640);
 	expect_secret(text, 0, "nonewline");
 
 	/*
@@ -718,9 +725,9 @@ test_secret(void **state)
 	 * (Kubernetes): read when not privileged; a privileged run still
 	 * refuses a secret others can read.
 	 */
-	write_file(pw, "fil3secret\n", 0644);
+	fx_write_file(pw, "fil3secret\n", 0644);
 	expect_secret(text, 0, "fil3secret");
-	write_file(pw, "fil3secret\n", 0444);
+	fx_write_file(pw, "fil3secret\n", 0444);
 	expect_secret(text, 0, "fil3secret");
 	snprintf(msg, sizeof(msg), "%s: holds a password but is "
 	    "world-readable or -writable (mode 0444; chmod o-rwx)", pw);
@@ -728,11 +735,11 @@ test_secret(void **state)
 		expect_no_secret(text, 1, msg);
 	chmod(pw, 0600);
 
-	write_file(pw, "\nsecond\n", 0600);
+	fx_write_file(pw, "\nsecond\n", 0600);
 	snprintf(msg, sizeof(msg), "%s: empty secret", pw);
 	expect_no_secret(text, 0, msg);
 
-	write_file(pw, "fil3secret\n", 0600);
+	fx_write_file(pw, "fil3secret\n", 0600);
 	path_in_tmp(link, sizeof(link), "pwlink");
 	unlink(link);
 	assert_int_equal(symlink(pw, link), 0);
@@ -765,33 +772,20 @@ static int
 setup(void **state)
 {
 	(void)state;
-	/* Once per inih build: a fresh template each time. */
-	snprintf(tmpdir, sizeof(tmpdir), "%s", "/tmp/postern-test-config.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
+	/* Once per inih build: a fresh directory each time. */
+	fx_mkdtemp(tmpdir, sizeof(tmpdir), "test-config");
 	setenv("POSTERN_TEST_USER", "alice", 1);
 	setenv("POSTERN_TEST_NL", "a\nb", 1);
 	unsetenv("POSTERN_TEST_UNSET");
 	return 0;
 }
 
+/* Everything a test left in tmpdir goes with it: no list to keep. */
 static int
 teardown(void **state)
 {
-	static const char *const names[] = {
-		"real.ini", "link.ini", "fifo.ini", "pw", "pwlink"
-	};
-	char	p[PATH_MAX];
-	size_t	i;
-
 	(void)state;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		path_in_tmp(p, sizeof(p), names[i]);
-		unlink(p);
-	}
-	path_in_tmp(p, sizeof(p), "dir.ini");
-	rmdir(p);
-	rmdir(tmpdir);
+	fx_rmtree(tmpdir);
 	return 0;
 }
 

@@ -233,7 +233,7 @@ up_close(void *ctx)
 }
 
 static const struct net_transport upper_t = {
-	up_read, up_write, up_pending, up_close
+	up_read, up_write, up_pending, up_close, NULL
 };
 
 static void

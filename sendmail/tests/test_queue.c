@@ -31,64 +31,9 @@
 #include "envelope.h"
 #include "err.h"
 #include "queue.h"
+#include "fixture.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-struct tq {
-	char		 dir[64];
-	struct queue	*q;
-};
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-tq_open(struct tq *t)
-{
-	struct err	e;
-
-	snprintf(t->dir, sizeof(t->dir), "/tmp/postern-tq.XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	assert_int_equal(queue_open(&t->q, t->dir, 1, &e), 0);
-}
-
-static void
-tq_close(struct tq *t)
-{
-	queue_close(t->q);
-	t->q = NULL;
-	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Files in dir/sub whose name ends in suffix ("" = all). */
-static int
-count(const struct tq *t, const char *sub, const char *suffix)
-{
-	char		 path[PATH_MAX];
-	DIR		*dp;
-	struct dirent	*de;
-	int		 n = 0;
-	size_t		 l, sl = strlen(suffix);
-
-	snprintf(path, sizeof(path), "%s/%s", t->dir, sub);
-	if ((dp = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		l = strlen(de->d_name);
-		if (l >= sl && strcmp(de->d_name + l - sl, suffix) == 0)
-			n++;
-	}
-	closedir(dp);
-	return n;
-}
 
 static const char message[] =
     "From: alice@example.com\r\n"
@@ -596,11 +541,11 @@ test_commit_files(void **state)
 	submit(&t, "alice@example.com", r, id);
 	umask(old);
 	assert_true(queue_id_valid(id));
-	assert_int_equal(count(&t, "tmp", ""), 0);
-	assert_int_equal(count(&t, "q", ".data"), 1);
-	assert_int_equal(count(&t, "q", ".ctl"), 1);
-	assert_int_equal(count(&t, "q", ""), 2);
-	assert_int_equal(count(&t, "failed", ""), 0);
+	assert_int_equal(fx_count(t.dir, "tmp", ""), 0);
+	assert_int_equal(fx_count(t.dir, "q", ".data"), 1);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), 1);
+	assert_int_equal(fx_count(t.dir, "q", ""), 2);
+	assert_int_equal(fx_count(t.dir, "failed", ""), 0);
 	snprintf(path, sizeof(path), "%s/q/%s.data", t.dir, id);
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0640);
@@ -628,10 +573,10 @@ test_abort(void **state)
 	tq_open(&t);
 	assert_int_equal(queue_spool_begin(t.q, &s, &e), 0);
 	assert_int_equal(write(queue_spool_fd(s), "x\r\n", 3), 3);
-	assert_int_equal(count(&t, "tmp", ""), 1);
+	assert_int_equal(fx_count(t.dir, "tmp", ""), 1);
 	queue_spool_abort(t.q, s);
-	assert_int_equal(count(&t, "tmp", ""), 0);
-	assert_int_equal(count(&t, "q", ""), 0);
+	assert_int_equal(fx_count(t.dir, "tmp", ""), 0);
+	assert_int_equal(fx_count(t.dir, "q", ""), 0);
 	tq_close(&t);
 }
 
@@ -699,8 +644,8 @@ test_fsize(void **state)
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), c[i].want);
-		assert_int_equal(count(&t, "tmp", ""), 0);
-		assert_int_equal(count(&t, "q", ""), c[i].want == 0 ? 2 : 0);
+		assert_int_equal(fx_count(t.dir, "tmp", ""), 0);
+		assert_int_equal(fx_count(t.dir, "q", ""), c[i].want == 0 ? 2 : 0);
 		tq_close(&t);
 	}
 }
@@ -827,7 +772,7 @@ test_lock_skips(void **state)
 	assert_int_equal(st.sent, 1);
 	assert_int_equal(f.calls, 1);
 	assert_string_equal(f.body, message);
-	assert_int_equal(count(&t, "q", ""), 0);
+	assert_int_equal(fx_count(t.dir, "q", ""), 0);
 	envelope_free(&env);
 	tq_close(&t);
 }
@@ -892,7 +837,7 @@ test_run_own_only(void **state)
 	assert_int_equal(st.others, 2);
 	assert_int_equal(st.sent, 1);
 	assert_int_equal(f.calls, 1);
-	assert_int_equal(count(&t, "q", ".ctl"), 2);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), 2);
 	/* uid 7's own run takes only its entry. */
 	p.own_uid = 7;
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
@@ -904,7 +849,7 @@ test_run_own_only(void **state)
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(st.sent, 1);
 	assert_int_equal(f.calls, 3);
-	assert_int_equal(count(&t, "q", ""), 0);
+	assert_int_equal(fx_count(t.dir, "q", ""), 0);
 	tq_close(&t);
 }
 
@@ -930,8 +875,8 @@ test_run_success_deletes(void **state)
 	assert_int_equal(st.entries, 2);
 	assert_int_equal(st.sent, 2);
 	assert_int_equal(f.calls, 2);
-	assert_int_equal(count(&t, "q", ""), 0);
-	assert_int_equal(count(&t, "failed", ""), 0);
+	assert_int_equal(fx_count(t.dir, "q", ""), 0);
+	assert_int_equal(fx_count(t.dir, "failed", ""), 0);
 	/* A second run finds nothing: delivered exactly once. */
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(f.calls, 2);
@@ -986,7 +931,7 @@ test_run_tempfail_backoff(void **state)
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(f.calls, 3);
 	assert_int_equal(st.sent, 1);
-	assert_int_equal(count(&t, "q", ""), 0);
+	assert_int_equal(fx_count(t.dir, "q", ""), 0);
 	tq_close(&t);
 }
 
@@ -1029,7 +974,7 @@ test_run_delay_warning(void **state)
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(st.dsn, 1);
 	assert_int_equal(f.calls, 1);
-	assert_int_equal(count(&t, "q", ".ctl"), 2);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), 2);
 	assert_int_equal(read_entry(&t, "q", id, &qe), 0);
 	assert_int_equal(qe.warned, 1);
 	assert_int_equal(qe.next_attempt, next);	/* schedule kept */
@@ -1151,15 +1096,15 @@ test_run_lifetime(void **state)
 	d = fake_deliverer(&f);
 	submit(&t, "alice@example.com", r, id);
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
-	assert_int_equal(count(&t, "q", ".ctl"), 1);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), 1);
 	/* Past lifetime: one last try, then failed/ and a DSN. */
 	p.now = time(NULL) + p.lifetime + 1;
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(f.calls, 2);
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(st.dsn, 1);
-	assert_int_equal(count(&t, "failed", ".ctl"), 1);
-	assert_int_equal(count(&t, "failed", ".data"), 1);
+	assert_int_equal(fx_count(t.dir, "failed", ".ctl"), 1);
+	assert_int_equal(fx_count(t.dir, "failed", ".data"), 1);
 	assert_int_equal(read_entry(&t, "failed", id, &qe), 0);
 	assert_int_equal(qe.env.rcpts[0].state, RCPT_FAILED);
 	assert_non_null(strstr(qe.env.rcpts[0].reply,
@@ -1167,7 +1112,7 @@ test_run_lifetime(void **state)
 	assert_int_equal(qe.env.rcpts[1].state, RCPT_SENT);
 	queue_entry_free(&qe);
 	/* The original is gone from q/; the DSN is the only entry. */
-	assert_int_equal(count(&t, "q", ".ctl"), 1);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), 1);
 	check_dsn(&t, id, "alice@example.com", "tmp@example.net", "4.4.7");
 	tq_close(&t);
 }
@@ -1311,8 +1256,8 @@ test_run_expire_unreachable(void **state)
 	assert_int_equal(st.deferred, 0);
 	assert_int_equal(f.reports, 3);
 	assert_int_equal(f.expired, 3);
-	assert_int_equal(count(&t, "failed", ".ctl"), 3);
-	assert_int_equal(count(&t, "failed", ".data"), 3);
+	assert_int_equal(fx_count(t.dir, "failed", ".ctl"), 3);
+	assert_int_equal(fx_count(t.dir, "failed", ".data"), 3);
 	for (i = 0; i < 4; i++) {
 		if (i == 1)
 			continue;
@@ -1335,7 +1280,7 @@ test_run_expire_unreachable(void **state)
 	assert_int_equal(qe.attempts, 0);
 	assert_int_equal(qe.env.rcpts[0].state, RCPT_PENDING);
 	queue_entry_free(&qe);
-	assert_int_equal(count(&t, "q", ".ctl"), 4);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), 4);
 	assert_int_equal(count_dsns(&t), 3);
 	tq_close(&t);
 }
@@ -1363,9 +1308,9 @@ test_run_expire_max_entries(void **state)
 	assert_int_equal(f.calls, 1);
 	assert_int_equal(st.expired, 2);
 	assert_int_equal(f.expired, 2);
-	assert_int_equal(count(&t, "failed", ".ctl"), 2);
+	assert_int_equal(fx_count(t.dir, "failed", ".ctl"), 2);
 	/* C waits for the next run: Y, C and the two DSNs. */
-	assert_int_equal(count(&t, "q", ".ctl"), 4);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), 4);
 	assert_int_equal(count_dsns(&t), 2);
 	tq_close(&t);
 }
@@ -1391,7 +1336,7 @@ test_run_permanent(void **state)
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(st.dsn, 1);
-	assert_int_equal(count(&t, "failed", ".ctl"), 1);
+	assert_int_equal(fx_count(t.dir, "failed", ".ctl"), 1);
 	check_dsn(&t, id, "alice@example.com", "bad@example.net", "5.1.1");
 	/*
 	 * The DSN goes out next run, from the null sender; refused too, it
@@ -1402,8 +1347,8 @@ test_run_permanent(void **state)
 	assert_int_equal(f.calls, 2);
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(st.dsn, 0);
-	assert_int_equal(count(&t, "q", ""), 0);
-	assert_int_equal(count(&t, "failed", ".ctl"), 2);
+	assert_int_equal(fx_count(t.dir, "q", ""), 0);
+	assert_int_equal(fx_count(t.dir, "failed", ".ctl"), 2);
 	tq_close(&t);
 }
 
@@ -1426,8 +1371,8 @@ test_run_null_sender_no_dsn(void **state)
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(st.failed, 1);
 	assert_int_equal(st.dsn, 0);
-	assert_int_equal(count(&t, "q", ""), 0);
-	assert_int_equal(count(&t, "failed", ".ctl"), 1);
+	assert_int_equal(fx_count(t.dir, "q", ""), 0);
+	assert_int_equal(fx_count(t.dir, "failed", ".ctl"), 1);
 	tq_close(&t);
 }
 
@@ -1483,7 +1428,7 @@ test_run_max_entries(void **state)
 	p.max_entries = 2;	/* the self-drain bound */
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(f.calls, 2);
-	assert_int_equal(count(&t, "q", ".ctl"), 3);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), 3);
 	tq_close(&t);
 }
 
@@ -1515,9 +1460,9 @@ test_run_malformed_moved(void **state)
 	assert_int_equal(queue_run(t.q, &p, &d, &st, &e), 0);
 	assert_int_equal(st.malformed, 1);
 	assert_int_equal(f.calls, 0);
-	assert_int_equal(count(&t, "failed", ".bad"), 1);
-	assert_int_equal(count(&t, "failed", ".data"), 1);
-	assert_int_equal(count(&t, "q", ""), 1);	/* README */
+	assert_int_equal(fx_count(t.dir, "failed", ".bad"), 1);
+	assert_int_equal(fx_count(t.dir, "failed", ".data"), 1);
+	assert_int_equal(fx_count(t.dir, "q", ""), 1);	/* README */
 	tq_close(&t);
 }
 
@@ -1552,7 +1497,7 @@ test_run_failed_unwritable(void **state)
 	assert_int_equal(qe.env.rcpts[0].state, RCPT_SENT);
 	assert_int_equal(qe.env.rcpts[1].state, RCPT_DEFERRED);
 	queue_entry_free(&qe);
-	assert_int_equal(count(&t, "tmp", ""), 0);
+	assert_int_equal(fx_count(t.dir, "tmp", ""), 0);
 	tq_close(&t);
 }
 
@@ -1585,9 +1530,9 @@ settle_case(const char *const *r, int down, enum queue_outcome want,
 	    &e), 0);
 	assert_int_equal(out, want);
 	queue_spool_close(t.q, s);
-	assert_int_equal(count(&t, "tmp", ""), 0);
-	assert_int_equal(count(&t, "q", ".ctl"), in_q);
-	assert_int_equal(count(&t, "failed", ".ctl"), in_failed);
+	assert_int_equal(fx_count(t.dir, "tmp", ""), 0);
+	assert_int_equal(fx_count(t.dir, "q", ".ctl"), in_q);
+	assert_int_equal(fx_count(t.dir, "failed", ".ctl"), in_failed);
 	envelope_free(&env);
 	tq_close(&t);
 }
@@ -1632,7 +1577,7 @@ test_spool_deliver(void **state)
 	assert_int_equal(queue_spool_deliver(t.q, s, &p, &d, &st, &e), 0);
 	queue_spool_close(t.q, s);
 	assert_int_equal(f.calls, 1);
-	assert_int_equal(count(&t, "q", ""), 0);
+	assert_int_equal(fx_count(t.dir, "q", ""), 0);
 	envelope_free(&env);
 	tq_close(&t);
 }
@@ -1688,8 +1633,8 @@ test_crash_commit(void **state)
 		if (f.calls != c[i].delivered)
 			fail_msg("%s: delivered %d times", c[i].point,
 			    f.calls);
-		assert_int_equal(count(&t, "tmp", ""), 0);
-		assert_int_equal(count(&t, "q", ""), 0);
+		assert_int_equal(fx_count(t.dir, "tmp", ""), 0);
+		assert_int_equal(fx_count(t.dir, "q", ""), 0);
 		tq_close(&t);
 	}
 }
@@ -1753,9 +1698,9 @@ test_crash_run(void **state)
 		if (first + f.calls != c[i].total)
 			fail_msg("%s: %d deliveries", c[i].point,
 			    first + f.calls);
-		assert_int_equal(count(&t, "tmp", ""), 0);
+		assert_int_equal(fx_count(t.dir, "tmp", ""), 0);
 		if (c[i].rcpt[0] == 'o')
-			assert_int_equal(count(&t, "q", ""), 0);
+			assert_int_equal(fx_count(t.dir, "q", ""), 0);
 		tq_close(&t);
 	}
 }

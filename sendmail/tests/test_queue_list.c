@@ -30,38 +30,7 @@
 #include "json.h"
 #include "queue.h"
 #include "queue_list.h"
-
-struct tq {
-	char		 dir[64];
-	struct queue	*q;
-};
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-tq_open(struct tq *t)
-{
-	struct err	e;
-
-	snprintf(t->dir, sizeof(t->dir), "/tmp/postern-tql.XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	assert_int_equal(queue_open(&t->q, t->dir, 1, &e), 0);
-}
-
-static void
-tq_close(struct tq *t)
-{
-	queue_close(t->q);
-	t->q = NULL;
-	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+#include "fixture.h"
 
 static int
 exists(const struct tq *t, const char *sub, const char *id,
@@ -125,8 +94,10 @@ add_rcpt(struct queue_entry *qe, const char *addr, enum rcpt_state st,
 		    &qe->env.rcpts[qe->env.nrcpts - 1], reply), 0);
 }
 
+/* The listing in fmt; p (own_only) says whose locks may be probed. */
 static char *
-list_to_string(struct queue *q, enum queue_list_format fmt)
+list_with(struct queue *q, enum queue_list_format fmt,
+    const struct queue_params *p)
 {
 	char		*buf = NULL;
 	size_t		 len = 0;
@@ -134,9 +105,15 @@ list_to_string(struct queue *q, enum queue_list_format fmt)
 	struct err	 e;
 
 	assert_non_null(fp = open_memstream(&buf, &len));
-	assert_int_equal(queue_list(q, fp, fmt, &e), 0);
+	assert_int_equal(queue_list(q, fp, fmt, p, &e), 0);
 	fclose(fp);
 	return buf;
+}
+
+static char *
+list_to_string(struct queue *q, enum queue_list_format fmt)
+{
+	return list_with(q, fmt, NULL);
 }
 
 #define ID_A	"06A0000000000000000000AA"
@@ -320,7 +297,7 @@ test_list_json(void **state)
 	    "{\"queue_name\": \"deferred\", \"queue_id\": \"" ID_A "\", "
 	    "\"arrival_time\": 1700000000, \"message_size\": 10, "
 	    "\"forced_expire\": false, \"sender\": \"al\xc3\xaf" "ce@example.com\", "
-	    "\"attempts\": 1, \"next_attempt\": 1700000300, \"recipients\": ["
+	    "\"active\": false, \"attempts\": 1, \"next_attempt\": 1700000300, \"recipients\": ["
 	    "{\"address\": \"ok@example.net\", \"state\": \"sent\"}, "
 	    "{\"address\": \"t@example.net\", \"state\": \"deferred\", "
 	    "\"delay_reason\": \"451 \\\"q\\\" \\\\ \\ufffd\\ufffd end\"}, "
@@ -329,7 +306,7 @@ test_list_json(void **state)
 	    "{\"queue_name\": \"failed\", \"queue_id\": \"" ID_B "\", "
 	    "\"arrival_time\": 1700000001, \"message_size\": 3, "
 	    "\"forced_expire\": false, \"sender\": \"\", "
-	    "\"attempts\": 1, \"next_attempt\": null, \"recipients\": ["
+	    "\"active\": false, \"attempts\": 1, \"next_attempt\": null, \"recipients\": ["
 	    "{\"address\": \"b@example.net\", \"state\": \"failed\", "
 	    "\"delay_reason\": \"550 no\"}]}\n";
 	struct queue_entry	a, b;
@@ -354,6 +331,86 @@ test_list_json(void **state)
 	free(out);
 	queue_entry_free(&a);
 	queue_entry_free(&b);
+	tq_close(&t);
+}
+
+/*
+ * An entry whose lock another open file holds (a runner delivering it) is
+ * marked '*' after its id and "active": true; the others are not, nor is
+ * a failed/ entry; the probe leaves the holder's lock in place and takes
+ * none that stays.  With own_only another user's entry is not probed, so
+ * never marked.
+ */
+static void
+test_list_active(void **state)
+{
+	struct queue_params	 p;
+	struct queue_entry	 a, b, f;
+	struct tq		 t;
+	char			 path[PATH_MAX], *out;
+	int			 held, fd;
+
+	(void)state;
+	tq_open(&t);
+	make_entry(&a, ID_A, "alice@example.com", T0, 5);
+	add_rcpt(&a, "x@example.net", RCPT_DEFERRED, "451 later");
+	a.owner = 1000;
+	put_entry(&t, "q", &a);
+	make_entry(&b, ID_B, "bob@example.com", T0 + 1, 5);
+	add_rcpt(&b, "y@example.net", RCPT_PENDING, NULL);
+	b.owner = 1001;
+	put_entry(&t, "q", &b);
+	make_entry(&f, ID_C, "carol@example.com", T0 + 2, 5);
+	add_rcpt(&f, "z@example.net", RCPT_FAILED, "550 no");
+	put_entry(&t, "failed", &f);
+	snprintf(path, sizeof(path), "%s/q/%s.data", t.dir, ID_B);
+	assert_true((held = open(path, O_RDONLY)) != -1);
+	assert_int_equal(flock(held, LOCK_EX | LOCK_NB), 0);
+	snprintf(path, sizeof(path), "%s/failed/%s.data", t.dir, ID_C);
+	assert_true((fd = open(path, O_RDONLY)) != -1);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+
+	out = list_to_string(t.q, QUEUE_LIST_MAILQ);
+	assert_non_null(strstr(out, "\n" ID_B "*       5 "));
+	assert_non_null(strstr(out, "\n" ID_A "       5 "));
+	assert_non_null(strstr(out, "\n" ID_C "!       5 "));
+	assert_null(strstr(out, ID_A "*"));
+	free(out);
+	out = list_to_string(t.q, QUEUE_LIST_JSON);
+	assert_non_null(strstr(out, "\"queue_id\": \"" ID_B "\", "
+	    "\"arrival_time\": 1700000001, \"message_size\": 5, "
+	    "\"forced_expire\": false, \"sender\": \"bob@example.com\", "
+	    "\"active\": true,"));
+	assert_non_null(strstr(out, "\"sender\": \"alice@example.com\", "
+	    "\"active\": false,"));
+	assert_non_null(strstr(out, "\"sender\": \"carol@example.com\", "
+	    "\"active\": false,"));
+	free(out);
+	/* The holder still holds it; A is free for a runner. */
+	snprintf(path, sizeof(path), "%s/q/%s.data", t.dir, ID_B);
+	assert_true((fd = open(path, O_RDONLY)) != -1);
+	assert_int_equal(flock(fd, LOCK_SH | LOCK_NB), -1);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/q/%s.data", t.dir, ID_A);
+	assert_true((fd = open(path, O_RDONLY)) != -1);
+	assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+	close(fd);
+
+	/* A set-gid user's listing probes only the user's own entries. */
+	queue_params_init(&p);
+	p.own_only = 1;
+	p.own_uid = 1000;
+	assert_non_null(out = list_with(t.q, QUEUE_LIST_MAILQ, &p));
+	assert_null(strstr(out, ID_B "*"));
+	free(out);
+	p.own_uid = 1001;
+	assert_non_null(out = list_with(t.q, QUEUE_LIST_MAILQ, &p));
+	assert_non_null(strstr(out, ID_B "*"));
+	free(out);
+	close(held);
+	queue_entry_free(&a);
+	queue_entry_free(&b);
+	queue_entry_free(&f);
 	tq_close(&t);
 }
 
@@ -443,8 +500,8 @@ test_delete(void **state)
 	ids[1] = ID_A;
 	ids[2] = "not-an-id";
 	assert_non_null(fp = open_memstream(&diag, &len));
-	assert_int_equal(queue_delete_ids(t.q, ids, 3, 100, fp, &removed,
-	    &e), -1);
+	assert_int_equal(queue_delete_ids(t.q, ids, 3, 100, QUEUE_ANY_OWNER,
+	    fp, &removed, &e), -1);
 	fclose(fp);
 	assert_int_equal(e.cls, ERR_NOUSER);
 	assert_int_equal(removed, 1);
@@ -457,7 +514,7 @@ test_delete(void **state)
 	assert_false(exists(&t, "failed", ID_A, ".ctl"));
 	assert_false(exists(&t, "failed", ID_A, ".data"));
 	assert_true(exists(&t, "q", ID_B, ".ctl"));
-	assert_int_equal(queue_delete(t.q, ID_A, 100, &e), 1);
+	assert_int_equal(queue_delete(t.q, ID_A, 100, QUEUE_ANY_OWNER, &e), 1);
 	queue_entry_free(&a);
 	queue_entry_free(&b);
 	queue_entry_free(&f);
@@ -500,20 +557,107 @@ test_delete_locked(void **state)
 	assert_int_equal(read(pfd[0], &c, 1), 1);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t0 = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-	assert_int_equal(queue_delete(t.q, ID_A, 200, &e), -1);
+	assert_int_equal(queue_delete(t.q, ID_A, 200, QUEUE_ANY_OWNER, &e), -1);
 	assert_int_equal(e.cls, ERR_TEMP);
 	assert_non_null(strstr(e.msg, "delivering it"));
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	assert_true(ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 - t0 >= 190);
 	assert_true(exists(&t, "q", ID_A, ".ctl"));
 	/* The holder lets go within the wait: removed. */
-	assert_int_equal(queue_delete(t.q, ID_A, 5000, &e), 0);
+	assert_int_equal(queue_delete(t.q, ID_A, 5000, QUEUE_ANY_OWNER, &e), 0);
 	assert_false(exists(&t, "q", ID_A, ".ctl"));
 	waitpid(pid, &status, 0);
 	assert_int_equal(WEXITSTATUS(status), 0);
 	close(pfd[0]);
 	close(pfd[1]);
 	queue_entry_free(&a);
+	tq_close(&t);
+}
+
+/*
+ * A set-gid user's --delete (owner set): their own entries go, ALL means
+ * all of theirs; another's entry and an unknown id get the same line and
+ * ERR_NOPERM, another's without waiting for its lock, and stay.
+ */
+static void
+test_delete_owner(void **state)
+{
+	struct queue_entry	 a, b, f, old;
+	struct tq		 t;
+	struct err		 e;
+	char			*ids[3], *all[] = { "ALL" }, *diag = NULL;
+	char			 path[PATH_MAX], want[200];
+	size_t			 len = 0, removed;
+	long long		 t0;
+	struct timespec		 ts;
+	FILE			*fp;
+	int			 held;
+
+	(void)state;
+	tq_open(&t);
+	make_entry(&a, ID_A, "alice@example.com", T0, 5);	/* alice's */
+	add_rcpt(&a, "x@example.net", RCPT_PENDING, NULL);
+	a.owner = 1000;
+	put_entry(&t, "q", &a);
+	make_entry(&b, ID_B, "bob@example.com", T0, 5);		/* bob's */
+	add_rcpt(&b, "x@example.net", RCPT_PENDING, NULL);
+	b.owner = 1001;
+	put_entry(&t, "q", &b);
+	make_entry(&f, ID_C, "bob@example.com", T0, 5);		/* bob's */
+	add_rcpt(&f, "y@example.net", RCPT_FAILED, "550 no");
+	f.owner = 1001;
+	put_entry(&t, "failed", &f);
+	make_entry(&old, "06A0000000000000000000DD", "x@example.com", T0, 5);
+	add_rcpt(&old, "x@example.net", RCPT_PENDING, NULL);	/* nobody's */
+	put_entry(&t, "q", &old);
+	/* Alice's entry is being delivered: bob's answer must not wait. */
+	snprintf(path, sizeof(path), "%s/q/%s.data", t.dir, ID_A);
+	assert_true((held = open(path, O_RDONLY)) != -1);
+	assert_int_equal(flock(held, LOCK_EX | LOCK_NB), 0);
+
+	ids[0] = ID_A;
+	ids[1] = "06A00000000000000000FFFF";
+	ids[2] = "06A0000000000000000000DD";
+	assert_non_null(fp = open_memstream(&diag, &len));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	assert_int_equal(queue_delete_ids(t.q, ids, 3, 3000, 1001, fp,
+	    &removed, &e), -1);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	assert_true(ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 - t0 < 1000);
+	fclose(fp);
+	assert_int_equal(e.cls, ERR_NOPERM);
+	assert_int_equal(removed, 0);
+	snprintf(want, sizeof(want), "postern: %s: not one of your queue "
+	    "entries\npostern: 06A00000000000000000FFFF: not one of your "
+	    "queue entries\npostern: 06A0000000000000000000DD: not one of "
+	    "your queue entries\n", ID_A);
+	assert_string_equal(diag, want);
+	free(diag);
+	assert_true(exists(&t, "q", ID_A, ".ctl"));
+	assert_true(exists(&t, "q", "06A0000000000000000000DD", ".ctl"));
+	close(held);
+
+	/* ALL: bob's two (q/ and failed/), nobody else's. */
+	assert_non_null(fp = fopen("/dev/null", "w"));
+	assert_int_equal(queue_delete_ids(t.q, all, 1, 100, 1001, fp,
+	    &removed, &e), 0);
+	fclose(fp);
+	assert_int_equal(removed, 2);
+	assert_false(exists(&t, "q", ID_B, ".ctl"));
+	assert_false(exists(&t, "failed", ID_C, ".ctl"));
+	assert_true(exists(&t, "q", ID_A, ".ctl"));
+	/* Alice removes hers; root (any owner) the one without a record. */
+	assert_int_equal(queue_delete(t.q, ID_A, 100, 1000, &e), 0);
+	assert_false(exists(&t, "q", ID_A, ".data"));
+	assert_int_equal(queue_delete(t.q, "06A0000000000000000000DD", 100,
+	    1000, &e), 2);
+	assert_int_equal(queue_delete(t.q, "06A0000000000000000000DD", 100,
+	    QUEUE_ANY_OWNER, &e), 0);
+	queue_entry_free(&a);
+	queue_entry_free(&b);
+	queue_entry_free(&f);
+	queue_entry_free(&old);
 	tq_close(&t);
 }
 
@@ -539,8 +683,8 @@ test_delete_all(void **state)
 	add_rcpt(&b, "x@example.net", RCPT_FAILED, "550 no");
 	put_entry(&t, "failed", &b);
 	assert_non_null(fp = fopen("/dev/null", "w"));
-	assert_int_equal(queue_delete_ids(t.q, all, 1, 100, fp, &removed, &e),
-	    0);
+	assert_int_equal(queue_delete_ids(t.q, all, 1, 100, QUEUE_ANY_OWNER,
+	    fp, &removed, &e), 0);
 	fclose(fp);
 	assert_int_equal(removed, 2);	/* ID_A (q/ and failed/), ID_C */
 	out = list_to_string(t.q, QUEUE_LIST_MAILQ);
@@ -585,9 +729,11 @@ main(void)
 		cmocka_unit_test(test_list_postfix_format),
 		cmocka_unit_test(test_list_malformed),
 		cmocka_unit_test(test_list_json),
+		cmocka_unit_test(test_list_active),
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_delete),
 		cmocka_unit_test(test_delete_locked),
+		cmocka_unit_test(test_delete_owner),
 		cmocka_unit_test(test_delete_all),
 		cmocka_unit_test(test_summary),
 	};

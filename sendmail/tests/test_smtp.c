@@ -194,6 +194,9 @@ struct session_case {
 	unsigned	 open_timeout;	/* 0: the default */
 };
 
+/* Octets per BDAT chunk for the next case (0: the default). */
+static size_t	bdat_chunk;
+
 /* A path of our own, so that parallel runs do not share a file. */
 static void
 sent_path(char *p, size_t len)
@@ -207,6 +210,23 @@ has_354(const char *r)
 	return strncmp(r, "354", 3) == 0 || strstr(r, "\n354") != NULL;
 }
 
+/* "BDAT n ...": copy exactly n octets after the line (RFC 3030). */
+static int
+peer_chunk(FILE *in, const char *line, FILE *out)
+{
+	unsigned long	n;
+	int		c;
+
+	if (strncmp(line, "BDAT ", 5) != 0)
+		return 0;
+	for (n = strtoul(line + 5, NULL, 10); n > 0; n--) {
+		if ((c = getc(in)) == EOF)
+			return -1;
+		putc(c, out);
+	}
+	return 0;
+}
+
 /* Read one unit into out (appended); 0, or -1 at EOF. */
 static int
 peer_unit(FILE *in, int body, FILE *out)
@@ -215,7 +235,9 @@ peer_unit(FILE *in, int body, FILE *out)
 
 	while (fgets(line, sizeof(line), in) != NULL) {
 		fputs(line, out);
-		if (!body || strcmp(line, ".\r\n") == 0)
+		if (!body)
+			return peer_chunk(in, line, out);
+		if (strcmp(line, ".\r\n") == 0)
 			return 0;
 	}
 	return -1;
@@ -317,6 +339,7 @@ params_for(struct smtp_params *p, const struct session_case *c,
 	p->helo = host;
 	p->user = c->user;
 	p->auth_mechs = c->user ? AUTH_MECH_LOGIN : 0;
+	p->bdat_chunk = bdat_chunk;
 }
 
 static int
@@ -431,6 +454,11 @@ run_case(const struct session_case *c)
 #define MSG_DOTS	"Subject: x\r\n\r\n.hidden\r\n..two\r\nend\r\n"
 #define MSG_8BIT	"Subject: x\r\n\r\ncaf\xc3\xa9\r\n"
 #define BODY_DEFAULT	"Subject: x\r\n\r\nbody\r\n.\r\n"
+#define EHLO_CHUNK	"250-peer\r\n250-PIPELINING\r\n250-SIZE 1000\r\n" \
+			"250-8BITMIME\r\n250 CHUNKING\r\n"
+#define EHLO_CHUNK1	"250-peer\r\n250-8BITMIME\r\n250 CHUNKING\r\n"
+#define MSG_60	"Subject: x\r\n\r\n" "0123456789abcdefghijklmnopqrstuvwxyz.\r\n" \
+		"67890\r\n"
 #define X5	"xxxxx"
 #define X75	X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5 X5
 #define X80	X75 X5
@@ -656,6 +684,140 @@ static const struct session_case session_cases[] = {
 	  -1, ERR_TEMP, 0, ERR_OK, "", "535 5.7.8", SMTP_STEP_NONE, 0, 0, 0 },
 };
 
+/* BDAT (RFC 3030): the state steps of ST_BDAT. */
+static const struct session_case bdat_cases[] = {
+	{ "CHUNKING: BDAT n LAST, the spool as it is, dots not stuffed",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_DOTS,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK, NOREPLY, "250 ok\r\n250 ok\r\n",
+	    "250 2.0.0 35 octets queued\r\n", "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=35\r\n"
+	  "RCPT TO:<a@example.org>\r\nBDAT 35 LAST\r\n" MSG_DOTS "QUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
+
+	{ "chunks of 10: exact sizes, pipelined, the LAST one decides",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_DOTS,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK, NOREPLY, "250 ok\r\n250 ok\r\n",
+	    "250 10\r\n", "250 20\r\n", "250 30\r\n", "250 queued\r\n",
+	    "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=35\r\n"
+	  "RCPT TO:<a@example.org>\r\nBDAT 10\r\nSubject: xBDAT 10\r\n"
+	  "\r\n\r\n.hiddeBDAT 10\r\nn\r\n..two\r\nBDAT 5 LAST\r\nend\r\n"
+	  "QUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
+
+	{ "554 to a middle chunk, no PIPELINING: no more chunks, RSET, failed",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_DOTS,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK1, "250 ok\r\n", "250 ok\r\n", "250 10\r\n",
+	    "554 5.6.0 no thanks\r\n", "250 reset\r\n", "221 bye\r\n" },
+	  0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
+	  "BDAT 10\r\nSubject: xBDAT 10\r\n\r\n\r\n.hidde"
+	  "RSET\r\nQUIT\r\n",
+	  0, ERR_OK, -1, ERR_UNAVAILABLE, "F", "554 5.6.0", SMTP_STEP_BODY, 1,
+	  0, 0 },
+
+	{ "452 to the first of four pipelined chunks: the rest answered, RSET",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_60,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK, NOREPLY, "250 ok\r\n250 ok\r\n",
+	    "452 4.3.1 full\r\n", "554 5.5.0 after error\r\n",
+	    "554 5.5.0 after error\r\n", "554 5.5.0 after error\r\n",
+	    "250 reset\r\n", "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=60\r\n"
+	  "RCPT TO:<a@example.org>\r\nBDAT 10\r\nSubject: xBDAT 10\r\n"
+	  "\r\n\r\n012345BDAT 10\r\n6789abcdefBDAT 10\r\n"
+	  "ghijklmnopRSET\r\nQUIT\r\n",
+	  0, ERR_OK, -1, ERR_TEMP, "D", "452 4.3.1", SMTP_STEP_BODY, 1, 0,
+	  0 },
+
+	{ "lost waiting for the LAST chunk's reply: deferred, step DOT",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_DOTS,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK, NOREPLY, "250 ok\r\n250 ok\r\n", NOREPLY,
+	    CLOSE }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=35\r\n"
+	  "RCPT TO:<a@example.org>\r\nBDAT 35 LAST\r\n" MSG_DOTS,
+	  0, ERR_OK, -1, ERR_TEMP, "D", NULL, SMTP_STEP_DOT, 0, 0, 0 },
+
+	{ "every recipient refused: no BDAT at all, RSET",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_DOTS,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK, NOREPLY, "250 ok\r\n550 5.1.1 no\r\n",
+	    "250 reset\r\n", "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=35\r\n"
+	  "RCPT TO:<a@example.org>\r\nRSET\r\nQUIT\r\n",
+	  0, ERR_OK, -1, ERR_UNAVAILABLE, "F", "550 5.1.1", SMTP_STEP_ENVELOPE,
+	  1, 0, 0 },
+
+	{ "8-bit with 8BITMIME: BODY=8BITMIME and BDAT",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_8BIT,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK, NOREPLY, "250 ok\r\n250 ok\r\n",
+	    "250 queued\r\n", "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org> SIZE=21 BODY=8BITMIME\r\n"
+	  "RCPT TO:<a@example.org>\r\nBDAT 21 LAST\r\n" MSG_8BIT "QUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
+
+	{ "CHUNKING without 8BITMIME, 8-bit text: quoted-printable by DATA",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" }, MSG_8BIT,
+	  BODY_8BITMIME,
+	  { GREET, "250-peer\r\n250 CHUNKING\r\n", "250 ok\r\n",
+	    "250 ok\r\n", "354 go\r\n", "250 queued\r\n", "221 bye\r\n" },
+	  0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
+	  "DATA\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+	  "Content-Type: text/plain; charset=UTF-8\r\n"
+	  "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	  "caf=C3=A9\r\n.\r\nQUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
+
+	{ "the LAST chunk's reply may take longer than `timeout`, as the dot's",
+	  SMTP_TLS_NONE, NULL, 2, 8, NULL, { "a@example.org" }, NULL,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK1, "250 ok\r\n", "250 ok\r\n",
+	    "250 2.0.0 queued\r\n", "221 bye\r\n" }, 4, 3000,
+	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
+	  "BDAT 20 LAST\r\nSubject: x\r\n\r\nbody\r\nQUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
+
+	{ "an earlier chunk's reply gets `timeout`: lost, deferred, step BODY",
+	  SMTP_TLS_NONE, NULL, 1, 8, NULL, { "a@example.org" }, NULL,
+	  BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK1, "250 ok\r\n", "250 ok\r\n", "250 10\r\n" },
+	  4, 2500,
+	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
+	  "BDAT 10\r\nSubject: x",
+	  0, ERR_OK, -1, ERR_TEMP, "D", "timed out", SMTP_STEP_BODY, 0, 2500,
+	  0 },
+
+	{ "a spool without its final CRLF: BDAT counts the CRLF added",
+	  SMTP_TLS_NONE, NULL, 0, 0, NULL, { "a@example.org" },
+	  "Subject: x\r\n\r\nno end", BODY_UNSPEC,
+	  { GREET, EHLO_CHUNK1, "250 ok\r\n", "250 ok\r\n",
+	    "250 queued\r\n", "221 bye\r\n" }, 0, 0,
+	  EHLO_LINE "MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.org>\r\n"
+	  "BDAT 22 LAST\r\nSubject: x\r\n\r\nno end\r\nQUIT\r\n",
+	  0, ERR_OK, 0, ERR_OK, "S", NULL, SMTP_STEP_NONE, 1, 0, 0 },
+};
+
+static const size_t bdat_chunks[] = { 0, 10, 10, 10, 0, 0, 0, 0, 0, 10, 0 };
+
+static void
+test_sessions_bdat(void **state)
+{
+	size_t	i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bdat_cases) / sizeof(bdat_cases[0]); i++) {
+		bdat_chunk = bdat_chunks[i];
+		run_case(&bdat_cases[i]);
+	}
+	bdat_chunk = 0;
+}
+
 static void
 test_sessions(void **state)
 {
@@ -812,6 +974,7 @@ test_session_many_rcpts(void **state)
 	assert_int_equal(smtp_connect(&s, &p, NULL, &e), 0);
 	fd = spool("Subject: x\r\n\r\nbody\r\n");
 	assert_int_equal(smtp_send(s, &env, fd, 21, &e), -1);
+	print_message("  -> %s\n", e.msg);
 	assert_int_equal(e.cls, ERR_NOUSER);
 	for (i = 0; i < env.nrcpts; i++)
 		assert_int_equal(env.rcpts[i].state, i == 6 || i == 119 ?
@@ -847,6 +1010,7 @@ main(void)
 		cmocka_unit_test(test_ehlo),
 		cmocka_unit_test(test_xtext),
 		cmocka_unit_test(test_sessions),
+		cmocka_unit_test(test_sessions_bdat),
 		cmocka_unit_test(test_session_auth_login_trace),
 		cmocka_unit_test(test_session_many_rcpts),
 	};

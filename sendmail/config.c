@@ -1786,7 +1786,8 @@ config_open_secret(const char *path, int privileged, struct err *e)
 		close(fd);
 		return -1;
 	}
-	if ((st.st_mode & S_IRWXO) != 0) {
+	/* Others may read it only when not privileged, as secret_file(). */
+	if (privileged && (st.st_mode & S_IRWXO) != 0) {
 		close(fd);
 		return err_set(e, ERR_CONFIG, "%s: holds a private key but is "
 		    "accessible by others (mode %04o; chmod o-rwx)", path,

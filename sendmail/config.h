@@ -186,10 +186,11 @@ int	config_read(struct config *c, const char *path, int privileged,
 	    struct err *e);
 
 /*
- * Open a file that holds a secret (a DKIM key): O_NOFOLLOW, a regular
- * file, no access for others, and owned by root and not group-writable
- * when privileged.  Returns the descriptor or -1 with ERR_CONFIG, the
- * message starting with path.
+ * Open a file that holds a secret (a DKIM key), checked like
+ * password_file: O_NOFOLLOW, a regular file; when privileged also owned
+ * by root, not group-writable and no access for others (unprivileged,
+ * others may read it: containers mount secrets 0444 or 0644).  Returns
+ * the descriptor or -1 with ERR_CONFIG, the message starting with path.
  */
 int	config_open_secret(const char *path, int privileged, struct err *e);
 

@@ -20,8 +20,9 @@
  * The message given to the tap is postern's canonical form (msg.h): CRLF
  * line ends, exactly the bytes that go on the wire before dot-stuffing.
  *
- * Security: the key file is opened with O_NOFOLLOW and must not be
- * accessible by others (as password_file); the key is freed with
+ * Security: the key file is opened with O_NOFOLLOW and checked as
+ * password_file is (config_open_secret(): a privileged run wants it
+ * root-owned and closed to others); the key is freed with
  * EVP_PKEY_free, which wipes it.  Header text and DNS answers are
  * untrusted and parsed with bounds.
  */
@@ -87,7 +88,7 @@ struct dkim_params {
  * Load the signer from p (the [dkim] section).  Signing off (domain, selector
  * or key_file unset): returns 0 with *dp NULL.  Errors (ERR_CONFIG, the
  * message naming the key file): unreadable, a symbolic link, not a regular
- * file, accessible by others, not owned by root when privileged, not a PEM
+ * file, accessible by others or not owned by root when privileged, not a PEM
  * private key, neither RSA nor Ed25519, RSA under 2048 bits.
  */
 int	dkim_load(struct dkim **dp, const struct dkim_params *c, int privileged,
@@ -126,6 +127,16 @@ int	dkim_msg_signed(const struct dkim_msg *dm);
 int	dkim_msg_write(struct dkim *d, struct msg *m, struct msg_input *in,
 	    int fd, const struct msg_opts *mo, struct msg_stats *st,
 	    struct err *e);
+
+/*
+ * Sign the canonical message in fd (a DSN the queue wrote, not yet
+ * committed; queue.h struct queue_params sign) in place: the file's
+ * octets move up to make room and the DKIM-Signature goes in front.
+ * arg is the struct dkim.  Nothing changes when sign = from-domain and
+ * the From address is elsewhere.  0, or -1 with ERR_IO, ERR_DATA (no
+ * header section) or dkim_msg_head() and dkim_msg_finish()'s errors.
+ */
+int	dkim_sign_file(void *arg, int fd, struct err *e);
 
 /*
  * The header for this message as it will be written, without the final

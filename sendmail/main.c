@@ -291,8 +291,12 @@ main(int argc, char **argv)
 	/* Before anything is read or sent: a bad key is 78 (dkim.h). */
 	params_dkim(&r.cfg, &dk);
 	if ((r.opts.mode == MODE_SUBMIT || r.opts.mode == MODE_VERIFY ||
-	    r.opts.mode == MODE_SERVE) &&
+	    r.opts.mode == MODE_SERVE || r.opts.mode == MODE_QUEUE_RUN) &&
 	    dkim_load(&r.p.dkim, &dk, r.proc.privileged, &e) == -1)
 		die(&e);
+	if (r.p.dkim != NULL) {		/* the queue signs its DSNs too */
+		r.p.qp.sign = dkim_sign_file;
+		r.p.qp.sign_arg = r.p.dkim;
+	}
 	return run_mode(&r);
 }

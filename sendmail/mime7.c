@@ -50,10 +50,10 @@ read_headers(int fd, struct buf *b, struct err *e)
 
 /* The value of the first field `name` in the header section, or NULL. */
 static const char *
-field(const struct buf *h, const char *name)
+field(const char *h, size_t n, const char *name)
 {
 	size_t	nl = strlen(name);
-	const char *p = h->data, *end = h->data + h->len;
+	const char *p = h, *end = h + n;
 
 	while (p < end) {
 		if ((size_t)(end - p) > nl && strncasecmp(p, name, nl) == 0 &&
@@ -100,11 +100,33 @@ mime7_has_8bit(int fd, struct err *e)
 }
 
 int
+mime7_headers(const char *h, size_t n, const char **why)
+{
+	const char	*ct, *cte;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)h[i] & 0x80) {
+			*why = "a header field has 8-bit octets";
+			return MIME7_REFUSE;
+		}
+	ct = field(h, n, "content-type");
+	cte = field(h, n, "content-transfer-encoding");
+	if (ct != NULL && !starts(ct, "text/")) {
+		*why = "the body is not a single text part";
+		return MIME7_REFUSE;
+	}
+	if (cte != NULL && !starts(cte, "7bit") && !starts(cte, "8bit")) {
+		*why = "the body's transfer encoding cannot be converted";
+		return MIME7_REFUSE;
+	}
+	return MIME7_CONVERT;
+}
+
+int
 mime7_classify(int fd, const char **why, struct err *e)
 {
 	struct buf	 h;
-	const char	*ct, *cte;
-	size_t		 i;
 	int		 rc;
 
 	*why = "";
@@ -118,23 +140,7 @@ mime7_classify(int fd, const char **why, struct err *e)
 		*why = "its header section is too large or has no end";
 		return MIME7_REFUSE;
 	}
-	rc = MIME7_CONVERT;
-	for (i = 0; i < h.len; i++)
-		if ((unsigned char)h.data[i] & 0x80)
-			break;
-	ct = field(&h, "content-type");
-	cte = field(&h, "content-transfer-encoding");
-	if (i < h.len) {
-		*why = "a header field has 8-bit octets";
-		rc = MIME7_REFUSE;
-	} else if (ct != NULL && !starts(ct, "text/")) {
-		*why = "the body is not a single text part";
-		rc = MIME7_REFUSE;
-	} else if (cte != NULL && !starts(cte, "7bit") &&
-	    !starts(cte, "8bit")) {
-		*why = "the body's transfer encoding cannot be converted";
-		rc = MIME7_REFUSE;
-	}
+	rc = mime7_headers(h.data, h.len, why);
 	buf_free(&h);
 	return rc;
 }
@@ -193,9 +199,9 @@ headers(struct qp *q, const struct buf *h)
 			put(q, p, (size_t)(nl - p));
 		p = nl;
 	}
-	if (field(h, "mime-version") == NULL)
+	if (field(h->data, h->len, "mime-version") == NULL)
 		put(q, "MIME-Version: 1.0\r\n", 19);
-	if (field(h, "content-type") == NULL)
+	if (field(h->data, h->len, "content-type") == NULL)
 		put(q, "Content-Type: text/plain; charset=UTF-8\r\n", 41);
 	put(q, "Content-Transfer-Encoding: quoted-printable\r\n\r\n", 47);
 }

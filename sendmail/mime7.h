@@ -32,6 +32,15 @@ enum mime7 {
  */
 int	mime7_classify(int fd, const char **why, struct err *e);
 
+/*
+ * The part of mime7_classify() that looks at the header section h (n
+ * octets, through its empty line): MIME7_CONVERT when an 8-bit body under
+ * it can be made 7-bit, else MIME7_REFUSE with *why.  msg_write() asks it
+ * too, to convert at spool time what would be converted here (msg.h,
+ * struct msg_tap), so both always agree.
+ */
+int	mime7_headers(const char *h, size_t n, const char **why);
+
 /* 1 if fd holds an octet over 127, 0 if not, -1 with ERR_IO. */
 int	mime7_has_8bit(int fd, struct err *e);
 

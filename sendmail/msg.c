@@ -51,6 +51,7 @@
 
 #include "buf.h"
 #include "io.h"
+#include "mime7.h"
 #include "msg.h"
 #include "text.h"
 
@@ -92,6 +93,9 @@ struct out {
 	const struct msg_tap *tap;	/* NULL: none */
 	struct buf	*hold;	/* the header section, for the tap */
 	int	 in_body;	/* the tap sees what is written */
+	size_t	 tap_off;	/* buf[tap_off, len) is body the tap has
+				   not seen yet */
+	int	 to_7bit;	/* an 8-bit body is made quoted-printable */
 	int	 fd;
 	int	 err;		/* first errno; later writes are dropped */
 	off_t	 total;
@@ -604,6 +608,11 @@ msg_header_from(const struct msg *m)
 static void
 out_flush(struct out *o)
 {
+	/* The tap sees the body in the same blocks as the file. */
+	if (o->in_body && o->len > o->tap_off)
+		o->tap->body(o->tap->arg, o->buf + o->tap_off,
+		    o->len - o->tap_off);
+	o->tap_off = 0;
 	/* io_write_all() leaves errno as write() set it. */
 	errno = 0;
 	if (o->err == 0 && o->len > 0 &&
@@ -623,8 +632,6 @@ out_put(struct out *o, const void *p, size_t n)
 			o->err = E2BIG;
 		return;
 	}
-	if (o->in_body)
-		o->tap->body(o->tap->arg, p, n);
 	o->total += (off_t)n;
 	while (n > 0) {
 		if (o->len == sizeof(o->buf))
@@ -649,6 +656,8 @@ out_reset(struct out *o, int fd)
 	o->tap = NULL;
 	o->hold = NULL;
 	o->in_body = 0;
+	o->tap_off = 0;
+	o->to_7bit = 0;
 }
 
 /* Emit one physical header line, folding it under MSG_LINE_MAX. */
@@ -1085,6 +1094,7 @@ emit_head(const struct msg *m, struct out *o, const struct msg_opts *opts,
 	static const char	 blanks[64] = "                                "
 				    "                                ";
 	struct buf		 h;
+	const char		*why;
 	long			 r;
 	int			 rc = -1;
 
@@ -1101,10 +1111,13 @@ emit_head(const struct msg *m, struct out *o, const struct msg_opts *opts,
 	if (rc == 0 && (r = o->tap->head(o->tap->arg, h.data, h.len, e)) < 0)
 		rc = -1;
 	if (rc == 0) {
+		o->to_7bit = r > 0 && o->tap->seven_bit &&
+		    mime7_headers(h.data, h.len, &why) == MIME7_CONVERT;
 		for (; r > 0; r -= r > 64 ? 64 : r)
 			out_put(o, blanks, r > 64 ? 64 : (size_t)r);
 		out_put(o, h.data, h.len);
 		o->in_body = 1;
+		o->tap_off = o->len;
 	}
 	buf_free(&h);
 	return rc;
@@ -1343,7 +1356,8 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 	st->cr_replaced = m->cr_replaced + en.cr;
 	st->lines_split = en.splits;
 	st->has_8bit = en.has_8bit;
-	if (en.long_line) {
+	/* A signed 8-bit body is made 7-bit before it is signed (msg.h). */
+	if (en.long_line || (en.has_8bit && o->to_7bit)) {
 		if (qp_rewrite(m, o, body_off, opts, st, e) == -1)
 			goto done;
 		out_flush(o);
@@ -1352,7 +1366,8 @@ msg_write(struct msg *m, struct msg_input *in, int outfd,
 			    strerror(o->err));
 			goto done;
 		}
-		st->qp_reencoded = 1;
+		st->qp_reencoded = en.long_line;
+		st->made_7bit = !en.long_line;
 		st->has_8bit = 0;
 	}
 	if (st->has_8bit_headers)

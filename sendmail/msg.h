@@ -40,11 +40,19 @@ void	msg_input_free(struct msg_input *in);
  * which the caller overwrites after msg_write() returns), or -1 with *e
  * to fail the write.  body() then gets every body octet, in order, as it
  * is written.  A re-encoded body restarts: head() is called again.
+ *
+ * seven_bit (the signer sets it): when head() reserved octets, a body
+ * with 8-bit octets under a header section that mime7 would convert for
+ * a server without 8BITMIME (mime7_headers()) is re-encoded quoted-
+ * printable here, as a long line is, so the octets the tap saw are the
+ * octets every server receives (RFC 6376 5.3).  What mime7 would refuse
+ * stays 8-bit (it goes only where 8BITMIME is offered).
  */
 struct msg_tap {
 	void	*arg;
 	long	(*head)(void *arg, const char *p, size_t n, struct err *e);
 	void	(*body)(void *arg, const char *p, size_t n);
+	int	 seven_bit;
 };
 
 struct msg_opts {
@@ -75,7 +83,10 @@ struct msg_stats {
 	size_t		 nul_removed;	/* NUL octets dropped */
 	size_t		 cr_replaced;	/* stray CRs turned into spaces */
 	size_t		 lines_split;	/* lines over 998 octets split */
-	int		 qp_reencoded;	/* body re-encoded quoted-printable */
+	int		 qp_reencoded;	/* body re-encoded quoted-printable
+					   for a long line (a repair) */
+	int		 made_7bit;	/* 8-bit body re-encoded quoted-
+					   printable for the tap (seven_bit) */
 	int		 added_date, added_msgid, added_from;
 };
 

@@ -134,6 +134,10 @@ struct queue_params {
 	int		 no_dsn;	/* never queue a DSN */
 	int		 dsn_on_submit;	/* queue_spool_settle() queues DSNs too */
 	const char	*hostname;	/* Reporting-MTA, DSN From/Message-ID */
+	/* Signs a DSN in place before it is committed (dkim_sign_file(),
+	 * arg the signer); NULL: DSNs go unsigned. */
+	int		(*sign)(void *arg, int fd, struct err *e);
+	void		*sign_arg;
 	int		 own_only;	/* handle only entries whose owner is
 					   own_uid: never open, lock or touch
 					   another user's entry (a non-root

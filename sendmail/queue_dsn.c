@@ -384,5 +384,11 @@ dsn_queue(struct queue *q, const struct queue_entry *qe, int datafd,
 		return err_set(e, ERR_IO, "queue: write DSN: %s",
 		    strerror(w.failed));
 	}
+	/* DKIM: signed like a submission when its From is in d= (dkim.h). */
+	if (p != NULL && p->sign != NULL && p->sign(p->sign_arg, s->fd,
+	    e) == -1) {
+		queue_spool_abort(q, s);
+		return -1;
+	}
 	return dsn_commit(q, s, qe, w.eightbit, e);
 }

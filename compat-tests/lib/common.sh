@@ -16,8 +16,10 @@
 #   POSTERN             the binary under test (default $TOP/sendmail/postern)
 #   CONF                directory of ready-made postern configs:
 #                         starttls.ini implicit.ini plain.ini plainauth.ini
+#                         no8bitmime.ini
 #                         wrongname.ini selfsigned.ini expired.ini badpass.ini
-#   PORT_PLAIN PORT_PLAINAUTH PORT_IMPLICIT PORT_STARTTLS PORT_WRONGNAME
+#   PORT_PLAIN PORT_PLAINAUTH PORT_NO8BITMIME PORT_IMPLICIT PORT_STARTTLS
+#   PORT_WRONGNAME
 #   PORT_SELFSIGNED PORT_EXPIRED     loopback ports of the Postfix listeners
 #   TEST_CA TLS_DIR     CA certificate (PEM) and the directory of all certs
 #   SASL_USER SASL_PASSWORD PASSWORD_FILE   credentials that work

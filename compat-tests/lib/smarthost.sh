@@ -27,6 +27,8 @@
 #   base+8  wrongname   STARTTLS + AUTH, cert for wrong.example (same CA)
 #   base+9  selfsigned  STARTTLS + AUTH, self-signed cert for localhost
 #   base+10 expired     STARTTLS + AUTH, expired cert for localhost (same CA)
+#   base+14 no8bitmime  as plain, but 8BITMIME is not offered
+#                       (smtpd_discard_ehlo_keywords = 8bitmime)
 #
 # Recipients: every domain is accepted and delivered into one Maildir
 # ($MAILDIR).  Local parts starting with "reject" get 550 5.1.1 at RCPT,
@@ -82,7 +84,7 @@ need_tools() {
 	    echo "smarthost: warning: Cyrus SASL modules not found (libsasl2-modules)" >&2
 }
 
-OFFSETS="0 1 5 7 8 9 10"
+OFFSETS="0 1 5 7 8 9 10 14"
 
 # listening: " PORT PORT ... " of every listening TCP socket (any address).
 # Reads /proc rather than connecting, so Postfix's log stays quiet, and needs
@@ -305,6 +307,11 @@ write_postfix_config() {
 	  -o syslog_name=postfix/plain
 	  -o smtpd_client_restrictions=permit_mynetworks,reject
 	  -o smtpd_relay_restrictions=permit_mynetworks,reject
+	127.0.0.1:$((PORT_BASE + 14)) inet n - n - - smtpd
+	  -o syslog_name=postfix/no8bitmime
+	  -o smtpd_client_restrictions=permit_mynetworks,reject
+	  -o smtpd_relay_restrictions=permit_mynetworks,reject
+	  -o smtpd_discard_ehlo_keywords=8bitmime
 	127.0.0.1:$((PORT_BASE + 1)) inet n - n - - smtpd
 	  -o syslog_name=postfix/plainauth
 	  -o smtpd_sasl_auth_enable=yes
@@ -429,6 +436,7 @@ write_postern_configs() {
 	    "user = $SASL_USER" "password_file = $CONF/badpassword"
 	ini plain      127.0.0.1 $((PORT_BASE + 0))  none     yes "auth = none"
 	ini plainauth  127.0.0.1 $((PORT_BASE + 1))  none     yes "${auth[@]}"
+	ini no8bitmime 127.0.0.1 $((PORT_BASE + 14))  none     yes "auth = none"
 
 	# msmtp equivalents, used to check the harness itself.
 	local m=$CONF/msmtprc
@@ -498,6 +506,7 @@ write_env() {
 	PORT_BASE=$PORT_BASE
 	PORT_PLAIN=$((PORT_BASE + 0))
 	PORT_PLAINAUTH=$((PORT_BASE + 1))
+	PORT_NO8BITMIME=$((PORT_BASE + 14))
 	PORT_IMPLICIT=$((PORT_BASE + 5))
 	PORT_STARTTLS=$((PORT_BASE + 7))
 	PORT_WRONGNAME=$((PORT_BASE + 8))

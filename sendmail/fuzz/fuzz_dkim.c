@@ -5,7 +5,9 @@
  * (streamed through both canonicalizations).  Invariants: the signature
  * header fills exactly the octets head() reserved (dkim_msg_finish fails
  * otherwise), every line of it is within 78 columns, and canonicalizing
- * the body in one piece or octet by octet gives the same bytes.
+ * the body in one piece or octet by octet gives the same bytes; and
+ * dkim_sign_file() on the same octets puts the header in front of them
+ * unchanged, or leaves them alone.
  */
 #include <sys/mman.h>
 #include <sys/types.h>
@@ -86,6 +88,38 @@ body_check(const char *p, size_t n, int relaxed)
 	buf_free(&ob);
 }
 
+/*
+ * dkim_sign_file() (the queue's DSN hook) on the same octets: when it
+ * signs, the file is the signature header and then exactly the input.
+ */
+static void
+sign_file_check(struct dkim *d, const char *p, size_t n)
+{
+	struct err	 e;
+	char		*out;
+	off_t		 len;
+	size_t		 hl;
+	int		 fd;
+
+	if ((fd = memfd_create("fuzz_dkim_file", 0)) == -1 ||
+	    (n > 0 && write(fd, p, n) != (ssize_t)n))
+		abort();
+	if (dkim_sign_file(d, fd, &e) == 0 &&
+	    (len = lseek(fd, 0, SEEK_END)) > (off_t)n) {
+		if ((out = malloc((size_t)len)) == NULL ||
+		    pread(fd, out, (size_t)len, 0) != (ssize_t)len)
+			abort();
+		hl = (size_t)len - n;
+		if (strncmp(out, "DKIM-Signature:", 15) != 0 ||
+		    out[hl - 2] != '\r' || out[hl - 1] != '\n' ||
+		    memcmp(out + hl, p, n) != 0)
+			abort();
+		free(out);
+	} else if (lseek(fd, 0, SEEK_END) != (off_t)n)
+		abort();	/* unsigned or failed: left as it was */
+	close(fd);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -125,5 +159,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	dkim_msg_free(dm);
 	body_check(p + hn, size - hn, data[0] & 4 ? 1 : 0);
+	sign_file_check(signers[data[0] & 3], p, size);
 	return 0;
 }

@@ -27,6 +27,8 @@
 #include "buf.h"
 #include "config.h"
 #include "dkim.h"
+#include "mime7.h"
+#include "msg.h"
 #include "params.h"
 
 /* Test keys, made for these tests only. */
@@ -255,6 +257,10 @@ static void
 test_body_random(void **state)
 {
 	static const char	alpha[] = "ab  \t\r\n\r\n.";
+	/* Octets next to the canonicalizer's 0x21 boundary, and 8-bit. */
+	static const char	alpha2[] = "a!  \t\r\n\001\037\"\177\200\377";
+	const char		*al;
+	size_t			 aln;
 	struct dkim_body	*b = malloc(sizeof(*b));
 	struct buf		 got, want;
 	char			 in[300];
@@ -268,8 +274,10 @@ test_body_random(void **state)
 	srandom(6376);
 	for (round = 0; round < 20000; round++) {
 		n = (size_t)random() % sizeof(in);
+		al = round & 2 ? alpha2 : alpha;
+		aln = round & 2 ? sizeof(alpha2) - 1 : sizeof(alpha) - 1;
 		for (i = 0; i < n; i++)
-			in[i] = alpha[random() % (sizeof(alpha) - 1)];
+			in[i] = al[random() % aln];
 		rel = (int)(round & 1);
 		ref_canon(in, n, rel, &want);
 		buf_reset(&got);
@@ -389,30 +397,43 @@ struct kcase {
 	const char	*pem;
 	mode_t		 mode;
 	const char	*err;	/* NULL: loads */
+	int		 priv;	/* loaded as a privileged (set-gid) run */
 };
 
 
 /* dkim_load() from a parsed configuration, as main.c does it. */
 static int
-load_cfg(struct dkim **dp, const struct config *c, struct err *e)
+load_priv(struct dkim **dp, const struct config *c, int priv, struct err *e)
 {
 	struct dkim_params	p;
 
 	params_dkim(c, &p);
-	return dkim_load(dp, &p, 0, e);
+	return dkim_load(dp, &p, priv, e);
+}
+
+static int
+load_cfg(struct dkim **dp, const struct config *c, struct err *e)
+{
+	return load_priv(dp, c, 0, e);
 }
 
 static void
 test_key_load(void **state)
 {
 	const struct kcase kc[] = {
-		{ "rsa", rsa_pem, 0600, NULL },
-		{ "ed", ed_pem, 0640, NULL },
-		{ "small", small_pem, 0600, "1024 bits" },
-		{ "ec", ec_pem, 0600, "neither an RSA nor an Ed25519" },
-		{ "junk", "hello\n", 0600, "not an unencrypted PEM" },
-		{ "open", rsa_pem, 0604, "accessible by others" },
-		{ "openx", ed_pem, 0601, "accessible by others" },
+		{ "rsa", rsa_pem, 0600, NULL, 0 },
+		{ "ed", ed_pem, 0640, NULL, 0 },
+		{ "small", small_pem, 0600, "1024 bits", 0 },
+		{ "ec", ec_pem, 0600, "neither an RSA nor an Ed25519", 0 },
+		{ "junk", "hello\n", 0600, "not an unencrypted PEM", 0 },
+		/* Checked like password_file: others may read it only
+		 * when not privileged (container secrets are 0444/0644). */
+		{ "open", rsa_pem, 0644, NULL, 0 },
+		{ "openx", ed_pem, 0444, NULL, 0 },
+		{ "popen", rsa_pem, 0604, "accessible by others", 1 },
+		{ "popenx", ed_pem, 0601, "accessible by others", 1 },
+		{ "pgw", ed_pem, 0660, "writable by group", 1 },
+		{ "pok", ed_pem, 0640, NULL, 1 },
 	};
 	struct config	 c;
 	struct dkim	*d;
@@ -421,12 +442,16 @@ test_key_load(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(kc) / sizeof(kc[0]); i++) {
+		/* A privileged run wants a key owned by root. */
+		if (kc[i].priv && geteuid() != 0)
+			continue;
 		conf(&c, key_file(kc[i].name, kc[i].pem, kc[i].mode), 1, 1, 0);
 		if (kc[i].err == NULL) {
-			assert_int_equal(load_cfg(&d, &c, &e), 0);
+			assert_int_equal(load_priv(&d, &c, kc[i].priv, &e), 0);
 			assert_non_null(d);
 		} else {
-			assert_int_equal(load_cfg(&d, &c, &e), -1);
+			assert_int_equal(load_priv(&d, &c, kc[i].priv, &e),
+			    -1);
 			assert_int_equal(e.cls, ERR_CONFIG);
 			assert_non_null(strstr(e.msg, kc[i].err));
 			/* The message names the key file. */
@@ -604,6 +629,178 @@ test_from_domain(void **state)
 	free(m);
 	dkim_free(d);
 	config_free(&c);
+}
+
+/* dkim_msg_write() over the input text: the spooled octets. */
+static char *
+write_signed(struct dkim *d, const char *text, struct msg_stats *st)
+{
+	struct msg_input	*mi;
+	struct msg_opts		 mo;
+	struct msg		*m;
+	struct err		 e;
+	char			*out;
+	int			 ifd, ofd;
+	off_t			 n;
+
+	ifd = memfd_create("in", 0);
+	ofd = memfd_create("out", 0);
+	assert_true(ifd >= 0 && ofd >= 0);
+	assert_int_equal(write(ifd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(lseek(ifd, 0, SEEK_SET), 0);
+	assert_non_null(mi = msg_input_new(ifd, 0));
+	assert_int_equal(msg_read_headers(&m, mi, &e), 0);
+	memset(&mo, 0, sizeof(mo));
+	mo.domain = "example.com";
+	mo.tmpdir = tmpdir;
+	if (dkim_msg_write(d, m, mi, ofd, &mo, st, &e) != 0)
+		fail_msg("dkim_msg_write: %s", e.msg);
+	n = lseek(ofd, 0, SEEK_END);
+	assert_int_equal(n, st->size);
+	assert_non_null(out = calloc(1, (size_t)n + 1));
+	assert_int_equal(pread(ofd, out, (size_t)n, 0), (ssize_t)n);
+	msg_free(m);
+	msg_input_free(mi);
+	close(ifd);
+	close(ofd);
+	return out;
+}
+
+/*
+ * A signed 8-bit text body is made quoted-printable before it is signed
+ * (RFC 6376 5.3); what mime7 would refuse stays 8-bit, and so does an
+ * unsigned message.
+ */
+static void
+test_seven_bit(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 seven;	/* 1: made 7-bit */
+		int		 sig;	/* signed */
+	} sc[] = {
+		{ "From: a@example.com\nSubject: s\n\ncaf\303\251\n", 1, 1 },
+		{ "From: a@example.com\nContent-Type: text/plain; "
+		  "charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n"
+		  "\303\251\n", 1, 1 },
+		{ "From: a@example.com\nSubject: caf\303\251\n\nx\303\251\n",
+		  0, 1 },
+		{ "From: a@example.com\nContent-Type: multipart/mixed; "
+		  "boundary=b\n\n--b\n\n\303\251\n--b--\n", 0, 1 },
+		{ "From: a@example.com\nContent-Type: application/x\n\n"
+		  "\303\251\n", 0, 1 },
+		{ "From: a@example.com\nContent-Transfer-Encoding: binary\n\n"
+		  "\303\251\n", 0, 1 },
+		{ "From: a@example.org\nSubject: s\n\ncaf\303\251\n", 0, 0 },
+		{ "From: a@example.com\nSubject: s\n\ncafe\n", 0, 1 },
+	};
+	struct msg_stats st;
+	struct config	 c;
+	struct dkim	*d;
+	struct err	 e;
+	const char	*p, *why;
+	char		*out;
+	size_t		 i;
+	int		 hi;
+
+	(void)state;
+	conf(&c, key_file("ed", ed_pem, 0600), 1, 1, 0);
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
+	for (i = 0; i < sizeof(sc) / sizeof(sc[0]); i++) {
+		out = write_signed(d, sc[i].in, &st);
+		for (hi = 0, p = out; *p != '\0'; p++)
+			hi |= (unsigned char)*p & 0x80;
+		assert_int_equal(strncmp(out, "DKIM-Signature:", 15) == 0,
+		    sc[i].sig);
+		assert_int_equal(st.made_7bit, sc[i].seven);
+		assert_int_equal(st.qp_reencoded, 0);
+		if (sc[i].seven) {
+			assert_int_equal(hi, 0);
+			assert_int_equal(st.has_8bit, 0);
+			assert_non_null(strstr(out, "\r\nContent-Transfer-"
+			    "Encoding: quoted-printable\r\n\r\n"));
+			assert_non_null(strstr(out, "=C3=A9"));
+		} else
+			assert_int_equal(st.has_8bit, hi != 0);
+		/* What mime7 would do with the spooled form: never convert. */
+		assert_int_not_equal(mime7_headers(out, strlen(out), &why) ==
+		    MIME7_CONVERT && hi, 1);
+		free(out);
+	}
+	dkim_free(d);
+	config_free(&c);
+}
+
+/*
+ * dkim_sign_file(), the queue's DSN hook: the signature goes in front and
+ * the octets after it are the file as it was; the same message signed
+ * through the tap gets the same header.  From elsewhere: unchanged.
+ */
+static void
+test_sign_file(void **state)
+{
+	static const char head[] = "From: <MAILER-DAEMON@example.com>\r\n"
+	    "To: <a@example.org>\r\nSubject: s\r\n\r\n";
+	struct config	 c;
+	struct dkim	*d;
+	struct err	 e;
+	struct buf	 body;
+	char		*out, *ref;
+	const char	*hs;
+	size_t		 i, n, hl;
+	int		 fd, sg;
+
+	(void)state;
+	conf(&c, key_file("rsa", rsa_pem, 0600), 0, 1, 0);
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
+	/* A body over the 64 KiB chunk, so the move takes several steps. */
+	buf_init(&body, 1 << 20);
+	for (i = 0; i < 3000; i++)
+		assert_int_equal(buf_printf(&body, "line %zu  of the report\r\n",
+		    i), 0);
+	fd = open(tmpdir, O_TMPFILE | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	assert_int_equal(write(fd, body.data, body.len), (ssize_t)body.len);
+	assert_int_equal(dkim_sign_file(d, fd, &e), 0);
+	n = (size_t)lseek(fd, 0, SEEK_END);
+	assert_non_null(out = calloc(1, n + 1));
+	assert_int_equal(pread(fd, out, n, 0), (ssize_t)n);
+	close(fd);
+	assert_int_equal(strncmp(out, "DKIM-Signature:", 15), 0);
+	hs = strstr(out, "\r\nFrom: ");
+	assert_non_null(hs);
+	hl = (size_t)(hs + 2 - out);
+	assert_int_equal(n, hl + strlen(head) + body.len);
+	assert_memory_equal(out + hl, head, strlen(head));
+	assert_memory_equal(out + hl + strlen(head), body.data, body.len);
+	/* The tap's signature of the same message (t= aside, the same). */
+	ref = sign_msg(d, head, buf_str(&body), &sg);
+	assert_true(sg);
+	assert_memory_equal(strstr(ref, "h="), strstr(out, "h="),
+	    (size_t)(strstr(out, "b=") - strstr(out, "h=")));
+	free(ref);
+	free(out);
+	dkim_free(d);
+	config_free(&c);
+	/* sign = from-domain, From elsewhere: the file is left alone. */
+	conf(&c, key_file("ed", ed_pem, 0600), 1, 1, 0);
+	c.dkim_domain[0] = 'x';		/* xxample.com */
+	assert_int_equal(load_cfg(&d, &c, &e), 0);
+	fd = open(tmpdir, O_TMPFILE | O_RDWR, 0600);
+	assert_int_equal(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+	assert_int_equal(dkim_sign_file(d, fd, &e), 0);
+	assert_int_equal(lseek(fd, 0, SEEK_END), (off_t)strlen(head));
+	close(fd);
+	/* No header section end: ERR_DATA. */
+	fd = open(tmpdir, O_TMPFILE | O_RDWR, 0600);
+	assert_int_equal(write(fd, "From: a@b", 9), 9);
+	assert_int_equal(dkim_sign_file(d, fd, &e), -1);
+	assert_int_equal(e.cls, ERR_DATA);
+	close(fd);
+	dkim_free(d);
+	config_free(&c);
+	buf_free(&body);
 }
 
 static void
@@ -789,6 +986,8 @@ main(void)
 		cmocka_unit_test(test_key_load),
 		cmocka_unit_test(test_kat),
 		cmocka_unit_test(test_from_domain),
+		cmocka_unit_test(test_seven_bit),
+		cmocka_unit_test(test_sign_file),
 		cmocka_unit_test(test_domain_within),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_config),

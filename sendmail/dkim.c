@@ -24,6 +24,7 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -379,57 +380,6 @@ b64_encode(struct buf *out, const unsigned char *p, size_t n)
 	return 0;
 }
 
-static int
-b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Base64 with blanks and CRLF anywhere; padding optional.  -1: bad. */
-static int
-b64_decode(const char *s, size_t n, unsigned char *out, size_t len,
-    size_t *outn)
-{
-	unsigned long	acc = 0;
-	size_t		i, bits = 0, o = 0, pad = 0;
-	int		v;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-		    s[i] == '\n')
-			continue;
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = b64_value((unsigned char)s[i])) == -1)
-			return -1;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == len)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1UL << bits) - 1;
-		}
-	}
-	if (pad > 2 || bits >= 6)
-		return -1;
-	*outn = o;
-	return 0;
-}
-
 int
 dkim_domain_within(const char *dom, const char *parent)
 {
@@ -467,6 +417,41 @@ pem_der(const char *s, size_t n, unsigned char *der, size_t len, size_t *dn)
 	EVP_ENCODE_CTX_free(ctx);
 	*dn = (size_t)a + (size_t)b;
 	return ok ? 0 : -1;
+}
+
+/*
+ * A DNS record's p= value: base64 with folding white space anywhere and
+ * padding optional (RFC 6376 3.6.1), decoded by OpenSSL; empty is 0 octets.  Only the base64
+ * alphabet and '=' are let through (OpenSSL's decoder would stop quietly at
+ * a '-'); the missing padding is added.  -1: bad or longer than len.
+ */
+static int
+b64_decode(const char *s, size_t n, unsigned char *out, size_t len,
+    size_t *outn)
+{
+	char	*t;
+	size_t	 i, m = 0;
+	int	 rc;
+
+	if (n > INT_MAX - 4 || (t = malloc(n + 4)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n')
+			continue;
+		if (!isalnum((unsigned char)s[i]) && s[i] != '+' &&
+		    s[i] != '/' && s[i] != '=') {
+			free(t);
+			return -1;
+		}
+		t[m++] = s[i];
+	}
+	while (m % 4 != 0)
+		t[m++] = '=';
+	*outn = 0;	/* an empty p= is a revoked key */
+	rc = m == 0 ? 0 : pem_der(t, m, out, len, outn);
+	free(t);
+	return rc;
 }
 
 /*

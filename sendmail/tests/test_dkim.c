@@ -899,6 +899,46 @@ test_record(void **state)
 	buf_free(&txt);
 }
 
+/* p= decoding: FWS anywhere, padding optional, nothing else accepted. */
+static void
+test_keyrec_base64(void **state)
+{
+	static const struct {
+		const char	*txt;
+		int		 rc;
+		size_t		 n;
+		const char	*key;
+	} t[] = {
+		{ "p=", 0, 0, "" },
+		{ "p= \t", 0, 0, "" },
+		{ "p=AAEC", 0, 3, "\x00\x01\x02" },
+		{ "p=AAE", 0, 2, "\x00\x01" },
+		{ "p=AAE=", 0, 2, "\x00\x01" },
+		{ "p=AA\r\n\t E=", 0, 2, "\x00\x01" },
+		{ "v=DKIM1; k=ed25519; p=/w", 0, 1, "\xff" },
+		{ "p=AAEC-AAA", -1, 0, NULL },	/* OpenSSL stops at '-' */
+		{ "p=AA.C", -1, 0, NULL },
+		{ "p=A", -1, 0, NULL },
+		{ "p=AAAA=AAA", -1, 0, NULL },
+		{ "p=AAAAAAAAAAAA", -1, 0, NULL },	/* 9 octets > 8 */
+	};
+	unsigned char	 key[8];
+	const char	*k;
+	size_t		 i, n;
+	int		 rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = 0;
+		rc = dkim_parse_keyrec(t[i].txt, strlen(t[i].txt), &k, key,
+		    sizeof(key), &n);
+		if (rc != t[i].rc)
+			fail_msg("%s: %d", t[i].txt, rc);
+		if (rc == 0 && (n != t[i].n || memcmp(key, t[i].key, n) != 0))
+			fail_msg("%s: %zu octets", t[i].txt, n);
+	}
+}
+
 /* [dkim] in the configuration file. */
 static void
 test_config(void **state)
@@ -990,6 +1030,7 @@ main(void)
 		cmocka_unit_test(test_sign_file),
 		cmocka_unit_test(test_domain_within),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_keyrec_base64),
 		cmocka_unit_test(test_config),
 	};
 	int	rc;

@@ -421,9 +421,10 @@ pem_der(const char *s, size_t n, unsigned char *der, size_t len, size_t *dn)
 
 /*
  * A DNS record's p= value: base64 with folding white space anywhere and
- * padding optional (RFC 6376 3.6.1), decoded by OpenSSL; empty is 0 octets.  Only the base64
- * alphabet and '=' are let through (OpenSSL's decoder would stop quietly at
- * a '-'); the missing padding is added.  -1: bad or longer than len.
+ * padding optional (RFC 6376 3.6.1), decoded by OpenSSL; empty is 0
+ * octets (a revoked key).  Only the base64 alphabet and '=' are let
+ * through (OpenSSL's decoder would stop quietly at a '-'); the missing
+ * padding is added.  -1: bad or longer than len.
  */
 static int
 b64_decode(const char *s, size_t n, unsigned char *out, size_t len,

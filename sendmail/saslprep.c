@@ -1,10 +1,14 @@
 /*
  * saslprep.c -- RFC 4013 SASLprep for SCRAM user names and passwords.
  *
- * The tables in saslprep_tab.inc are code point ranges generated from
- * Python's stringprep and unicodedata.ucd_3_2_0 by tests/saslprep-gen.py
- * (stringprep is fixed to Unicode 3.2); saslprep.h says what "stable"
- * means and why strings outside it are refused instead of normalized.
+ * The tables in saslprep_tab.inc are generated from Python's stringprep
+ * and unicodedata.ucd_3_2_0 by tests/saslprep-gen.py (stringprep is fixed
+ * to Unicode 3.2): code point ranges for the stringprep tables, and for
+ * NFKC the combining classes, the full compatibility decompositions (one
+ * flat array) and the canonical composition pairs, all sorted for bsearch.
+ * Hangul syllables are decomposed and composed arithmetically (Unicode
+ * 3.2, 3.12).  NFKC runs on an array of code points whose length is
+ * bounded by SASLPREP_MAX, so every loop here is bounded by it.
  *
  * Security assumptions: the input is a secret from the configuration;
  * nothing here prints it, and every copy made is wiped before it is freed.
@@ -19,6 +23,21 @@
 
 struct cprange {
 	uint32_t	lo, hi;
+};
+
+struct ccrange {
+	uint32_t	lo, hi;
+	unsigned char	ccc;
+};
+
+struct decomp {
+	uint32_t	cp;
+	uint16_t	off;
+	uint8_t		len;
+};
+
+struct comp {
+	uint32_t	a, b, c;
 };
 
 #include "saslprep_tab.inc"
@@ -102,9 +121,170 @@ utf8_put(char *o, uint32_t c)
 	return 4;
 }
 
-/* What one pass over the mapped string found. */
+/* Hangul (Unicode 3.2, section 3.12). */
+#define SBASE	0xac00
+#define LBASE	0x1100
+#define VBASE	0x1161
+#define TBASE	0x11a7
+#define LCOUNT	19
+#define VCOUNT	21
+#define TCOUNT	28
+#define NCOUNT	(VCOUNT * TCOUNT)
+#define SCOUNT	(LCOUNT * NCOUNT)
+
+/* A code point array with a hard capacity. */
+struct cpbuf {
+	uint32_t	*cp;
+	size_t		 n, cap;
+};
+
+static int
+cp_push(struct cpbuf *b, uint32_t c)
+{
+	if (b->n >= b->cap)
+		return -1;
+	b->cp[b->n++] = c;
+	return 0;
+}
+
+static unsigned
+ccc_of(uint32_t c)
+{
+	size_t	lo = 0, hi = NELEM(tab_ccc), mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c < tab_ccc[mid].lo)
+			hi = mid;
+		else if (c > tab_ccc[mid].hi)
+			lo = mid + 1;
+		else
+			return tab_ccc[mid].ccc;
+	}
+	return 0;
+}
+
+static const struct decomp *
+decomp_of(uint32_t c)
+{
+	size_t	lo = 0, hi = NELEM(tab_dec), mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c < tab_dec[mid].cp)
+			hi = mid;
+		else if (c > tab_dec[mid].cp)
+			lo = mid + 1;
+		else
+			return &tab_dec[mid];
+	}
+	return NULL;
+}
+
+/* The composite of a and b, or 0 when they do not compose. */
+static uint32_t
+compose(uint32_t a, uint32_t b)
+{
+	size_t	lo = 0, hi = NELEM(tab_comp), mid;
+
+	if (a >= LBASE && a < LBASE + LCOUNT && b >= VBASE &&
+	    b < VBASE + VCOUNT)
+		return SBASE + ((a - LBASE) * VCOUNT + (b - VBASE)) * TCOUNT;
+	if (a >= SBASE && a < SBASE + SCOUNT && (a - SBASE) % TCOUNT == 0 &&
+	    b > TBASE && b < TBASE + TCOUNT)
+		return a + (b - TBASE);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (a < tab_comp[mid].a ||
+		    (a == tab_comp[mid].a && b < tab_comp[mid].b))
+			hi = mid;
+		else if (a > tab_comp[mid].a || b > tab_comp[mid].b)
+			lo = mid + 1;
+		else
+			return tab_comp[mid].c;
+	}
+	return 0;
+}
+
+/* Append the full compatibility decomposition of c (the table holds it
+ * already expanded, so no recursion here). */
+static int
+decompose(struct cpbuf *b, uint32_t c)
+{
+	const struct decomp	*d;
+	uint32_t		 s, t;
+	size_t			 k;
+
+	if (c >= SBASE && c < SBASE + SCOUNT) {
+		s = c - SBASE;
+		t = s % TCOUNT;
+		if (cp_push(b, LBASE + s / NCOUNT) == -1 ||
+		    cp_push(b, VBASE + s % NCOUNT / TCOUNT) == -1)
+			return -1;
+		return t != 0 ? cp_push(b, TBASE + t) : 0;
+	}
+	if ((d = decomp_of(c)) == NULL)
+		return cp_push(b, c);
+	for (k = 0; k < d->len; k++)
+		if (cp_push(b, tab_dec_cp[d->off + k]) == -1)
+			return -1;
+	return 0;
+}
+
+/* Canonical ordering: a stable insertion sort of each run of non-starters
+ * by combining class. */
+static void
+reorder(struct cpbuf *b)
+{
+	size_t		i, j;
+	uint32_t	c;
+	unsigned	k;
+
+	for (i = 1; i < b->n; i++) {
+		c = b->cp[i];
+		if ((k = ccc_of(c)) == 0)
+			continue;
+		for (j = i; j > 0 && ccc_of(b->cp[j - 1]) > k; j--)
+			b->cp[j] = b->cp[j - 1];
+		b->cp[j] = c;
+	}
+}
+
+/* Canonical composition in place: each character joins the last starter
+ * unless a character between them has class 0 or >= its own. */
+static void
+recompose(struct cpbuf *b)
+{
+	size_t		r, w, sp = 0;
+	unsigned	last = 0, k;
+	uint32_t	c, x;
+	int		starter;
+
+	if (b->n == 0)
+		return;
+	/* A leading non-starter has no starter to join. */
+	starter = ccc_of(b->cp[0]) == 0;
+	for (r = w = 1; r < b->n; r++) {
+		c = b->cp[r];
+		k = ccc_of(c);
+		if (starter && (last == 0 || last < k) &&
+		    (x = compose(b->cp[sp], c)) != 0) {
+			b->cp[sp] = x;
+			continue;
+		}
+		if (k == 0) {
+			sp = w;
+			starter = 1;
+		}
+		last = k;
+		b->cp[w++] = c;
+	}
+	b->n = w;
+}
+
+/* What one pass over the normalized string found. */
 struct scan {
-	int	unstable, prohibited, has_ral, has_l, first_ral, last_ral;
+	int	prohibited, has_ral, has_l, first_ral, last_ral;
 	size_t	count;
 };
 
@@ -113,8 +293,6 @@ scan_one(struct scan *sc, uint32_t c)
 {
 	int	ral = in_table(tab_d1, NELEM(tab_d1), c);
 
-	if (!in_table(tab_stable, NELEM(tab_stable), c))
-		sc->unstable = 1;
 	if (in_table(tab_prohib, NELEM(tab_prohib), c))
 		sc->prohibited = 1;
 	if (ral)
@@ -126,61 +304,106 @@ scan_one(struct scan *sc, uint32_t c)
 	sc->last_ral = ral;
 }
 
-enum saslprep_result
-saslprep(const char *in, char **out, const char **why)
+/* RFC 4013 2.1 (B.1 to nothing, C.1.2 to SPACE) and the compatibility
+ * decomposition; -1 with *why. */
+static int
+map_decompose(const char *in, struct cpbuf *b, const char **why)
 {
 	const unsigned char	*s = (const unsigned char *)in;
-	size_t			 len = strlen(in), i = 0, n = 0;
-	struct scan		 sc;
+	size_t			 len = strlen(in), i = 0;
 	uint32_t		 c;
-	char			*o;
 
-	*out = NULL;
-	*why = NULL;
-	/* Mapping never lengthens: a non-ASCII space becomes one octet. */
-	if ((o = malloc(len + 1)) == NULL) {
-		*why = "out of memory";
-		return SASLPREP_NOMEM;
-	}
-	memset(&sc, 0, sizeof(sc));
 	while (i < len) {
 		if (utf8_next(s, len, &i, &c) == -1) {
 			*why = "it is not UTF-8";
-			goto refuse;
+			return -1;
 		}
-		/* RFC 4013 2.1; B.1 first (U+200B is in both tables). */
+		/* B.1 first (U+200B is in both tables). */
 		if (in_table(tab_b1, NELEM(tab_b1), c))
 			continue;
 		if (in_table(tab_c12, NELEM(tab_c12), c))
 			c = 0x20;
-		scan_one(&sc, c);
-		n += utf8_put(o + n, c);
+		if (decompose(b, c) == -1) {
+			*why = "its normalized form is too long";
+			return -1;
+		}
 	}
-	o[n] = '\0';
-	if (sc.unstable) {
-		*why = "it has a character that Unicode normalization (NFKC) "
-		    "would change, and postern does not normalize";
-		goto refuse;
+	return 0;
+}
+
+static enum saslprep_result
+fail(struct cpbuf *b, char *o, size_t olen, enum saslprep_result r)
+{
+	explicit_bzero(b->cp, b->cap * sizeof(b->cp[0]));
+	free(b->cp);
+	if (o != NULL) {
+		explicit_bzero(o, olen);
+		free(o);
+	}
+	return r;
+}
+
+/* UTF-8 of b into a new string, checking the RFC 4013 rules. */
+static enum saslprep_result
+encode_check(const struct cpbuf *b, char **out, const char **why)
+{
+	struct scan	sc;
+	size_t		i, n = 0;
+	char		*o;
+
+	memset(&sc, 0, sizeof(sc));
+	for (i = 0; i < b->n; i++) {
+		scan_one(&sc, b->cp[i]);
+		n += b->cp[i] < 0x80 ? 1 : b->cp[i] < 0x800 ? 2 :
+		    b->cp[i] < 0x10000 ? 3 : 4;
 	}
 	if (sc.prohibited) {
 		*why = "it has a character RFC 4013 prohibits (a control, "
 		    "private-use, non-character or tagging code point)";
-		explicit_bzero(o, len + 1);
-		free(o);
 		return SASLPREP_PROHIBITED;
 	}
 	/* RFC 3454 6: no LCat with RandALCat, which must start and end it. */
 	if (sc.has_ral && (sc.has_l || !sc.first_ral || !sc.last_ral)) {
 		*why = "it mixes right-to-left and left-to-right text "
 		    "against RFC 3454's bidi rule";
-		explicit_bzero(o, len + 1);
-		free(o);
 		return SASLPREP_PROHIBITED;
 	}
+	if (n > SASLPREP_MAX) {
+		*why = "its normalized form is too long";
+		return SASLPREP_UNSUPPORTED;
+	}
+	if ((o = malloc(n + 1)) == NULL) {
+		*why = "out of memory";
+		return SASLPREP_NOMEM;
+	}
+	for (i = n = 0; i < b->n; i++)
+		n += utf8_put(o + n, b->cp[i]);
+	o[n] = '\0';
 	*out = o;
 	return SASLPREP_OK;
-refuse:
-	explicit_bzero(o, len + 1);
-	free(o);
-	return SASLPREP_UNSUPPORTED;
+}
+
+enum saslprep_result
+saslprep(const char *in, char **out, const char **why)
+{
+	struct cpbuf		b;
+	enum saslprep_result	r;
+
+	*out = NULL;
+	*why = NULL;
+	/* Every code point takes an octet at least, so SASLPREP_MAX code
+	 * points hold any string that fits the output. */
+	b.n = 0;
+	b.cap = SASLPREP_MAX;
+	if ((b.cp = calloc(b.cap, sizeof(b.cp[0]))) == NULL) {
+		*why = "out of memory";
+		return SASLPREP_NOMEM;
+	}
+	if (map_decompose(in, &b, why) == -1)
+		return fail(&b, NULL, 0, SASLPREP_UNSUPPORTED);
+	reorder(&b);
+	recompose(&b);
+	r = encode_check(&b, out, why);
+	(void)fail(&b, NULL, 0, r);
+	return r;
 }

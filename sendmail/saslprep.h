@@ -3,23 +3,25 @@
  * user name or password for SCRAM (RFC 5802 2.2: prepared as a query, so
  * unassigned code points are allowed).
  *
- * Exact for every string whose code points Unicode 3.2's NFKC leaves
- * alone whatever surrounds them (saslprep_tab.inc's "stable" table: ASCII,
- * nearly all of Latin, Greek, Cyrillic, Hebrew, Arabic, CJK, ...): the
- * mapping (B.1 to nothing, C.1.2 to SPACE), the prohibited output, the
- * bidi rules, and the normalization, which is the identity there.  A
- * string that needs NFKC to change it (compatibility characters such as
- * U+00B5 or U+FB01, combining marks, decomposed letters, Hangul jamo) is
- * reported unsupported rather than prepared wrongly: postern has no
- * composition tables (no library beyond OpenSSL and libinih).
+ * All four steps, exactly: the mapping (B.1 to nothing, C.1.2 to SPACE),
+ * the normalization (NFKC of Unicode 3.2: full compatibility decomposition,
+ * canonical ordering, canonical composition without the composition
+ * exclusions; Hangul arithmetically), the prohibited output and the bidi
+ * rules.  The tables are generated (saslprep_tab.inc, tests/saslprep-gen.py);
+ * no library beyond OpenSSL and libinih is used.
  */
 #ifndef POSTERN_SASLPREP_H
 #define POSTERN_SASLPREP_H
 
+/* The longest prepared string, in octets (NFKC can lengthen a string:
+ * U+FDFA alone becomes 33 octets). */
+#define SASLPREP_MAX	4096
+
 enum saslprep_result {
 	SASLPREP_OK = 0,
 	SASLPREP_PROHIBITED,	/* RFC 4013 forbids the prepared string */
-	SASLPREP_UNSUPPORTED,	/* not UTF-8, or needs a real NFKC */
+	SASLPREP_UNSUPPORTED,	/* not UTF-8, or longer than SASLPREP_MAX
+				   once prepared */
 	SASLPREP_NOMEM
 };
 

@@ -6,9 +6,9 @@
  * tls = none to loopback).  Server challenges are untrusted: SCRAM checks
  * the nonce prefix, caps the iteration count and verifies the server's
  * signature before AUTH counts as done.  SCRAM's user name and password
- * are SASLprep'd (saslprep.h); one that cannot be prepared exactly is not
- * used with SCRAM at all (auth_select() leaves SCRAM out, sasl_new()
- * refuses), since a wrong preparation would only fail on the server.
+ * are SASLprep'd (saslprep.h); one that cannot be prepared (not UTF-8, a
+ * prohibited character, too long) is not used with SCRAM at all
+ * (auth_select() leaves SCRAM out, sasl_new() refuses).
  */
 #include <ctype.h>
 #include <stdint.h>

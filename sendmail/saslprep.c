@@ -7,8 +7,8 @@
  * NFKC the combining classes, the full compatibility decompositions (one
  * flat array) and the canonical composition pairs, all sorted for bsearch.
  * Hangul syllables are decomposed and composed arithmetically (Unicode
- * 3.2, 3.12).  NFKC runs on an array of code points whose length is
- * bounded by SASLPREP_MAX, so every loop here is bounded by it.
+ * 3.2, 3.12).  NFKC runs on an array of at most 2 * SASLPREP_MAX code
+ * points, so every loop here is bounded by it.
  *
  * Security assumptions: the input is a secret from the configuration;
  * nothing here prints it, and every copy made is wiped before it is freed.
@@ -331,15 +331,12 @@ map_decompose(const char *in, struct cpbuf *b, const char **why)
 	return 0;
 }
 
+/* Wipe and free the code points; returns r. */
 static enum saslprep_result
-fail(struct cpbuf *b, char *o, size_t olen, enum saslprep_result r)
+cp_free(struct cpbuf *b, enum saslprep_result r)
 {
 	explicit_bzero(b->cp, b->cap * sizeof(b->cp[0]));
 	free(b->cp);
-	if (o != NULL) {
-		explicit_bzero(o, olen);
-		free(o);
-	}
 	return r;
 }
 
@@ -391,19 +388,20 @@ saslprep(const char *in, char **out, const char **why)
 
 	*out = NULL;
 	*why = NULL;
-	/* Every code point takes an octet at least, so SASLPREP_MAX code
-	 * points hold any string that fits the output. */
+	/* A character NFKC outputs decomposes to at most two code points
+	 * per UTF-8 octet (U+01D5: 2 octets, 3 code points; checked by
+	 * saslprep-gen.py), so this holds the decomposed form of any string
+	 * whose prepared form fits SASLPREP_MAX. */
 	b.n = 0;
-	b.cap = SASLPREP_MAX;
+	b.cap = 2 * SASLPREP_MAX;
 	if ((b.cp = calloc(b.cap, sizeof(b.cp[0]))) == NULL) {
 		*why = "out of memory";
 		return SASLPREP_NOMEM;
 	}
 	if (map_decompose(in, &b, why) == -1)
-		return fail(&b, NULL, 0, SASLPREP_UNSUPPORTED);
+		return cp_free(&b, SASLPREP_UNSUPPORTED);
 	reorder(&b);
 	recompose(&b);
 	r = encode_check(&b, out, why);
-	(void)fail(&b, NULL, 0, r);
-	return r;
+	return cp_free(&b, r);
 }

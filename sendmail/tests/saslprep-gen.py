@@ -117,6 +117,12 @@ def decomp_table():
             U.normalize('NFKD', ''.join(map(chr, f))) == \
             ''.join(map(chr, nfkd)), hex(cp)
         t[cp] = f
+        # saslprep.c holds the decomposed string in 2 * SASLPREP_MAX code
+        # points: enough when no character NFKC can output has more than
+        # two code points in its canonical decomposition per UTF-8 octet.
+        c = chr(cp)
+        assert U.normalize('NFKC', c) != c or \
+            len(U.normalize('NFD', c)) <= 2 * len(c.encode()), hex(cp)
     return t
 
 

@@ -152,6 +152,18 @@ test_length_bound(void **state)
 	assert_int_equal(saslprep(in, &got, &why), SASLPREP_UNSUPPORTED);
 	assert_null(got);
 	assert_non_null(strstr(why, "too long"));
+	/* U+01D5 is 3 code points decomposed, 2 octets composed: 2048 of
+	 * them (SASLPREP_MAX octets, 6144 code points on the way) fit,
+	 * written either way. */
+	k = SASLPREP_MAX / 2;
+	for (i = 0; i < k; i++)
+		memcpy(in + 5 * i, "U\xcc\x88\xcc\x84", 5);
+	in[5 * k] = '\0';
+	assert_int_equal(saslprep(in, &got, &why), SASLPREP_OK);
+	assert_int_equal(strlen(got), 2 * k);
+	for (i = 0; i < k; i++)
+		assert_memory_equal(got + 2 * i, "\xc7\x95", 2);
+	free(got);
 	memset(in, 'a', SASLPREP_MAX);
 	in[SASLPREP_MAX] = '\0';
 	assert_int_equal(saslprep(in, &got, &why), SASLPREP_OK);

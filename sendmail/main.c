@@ -19,7 +19,6 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
-#include "dkim.h"
 #include "import.h"
 #include "log.h"
 #include "params.h"
@@ -250,7 +249,6 @@ main(int argc, char **argv)
 {
 	struct run		r;
 	struct log_params	lp;
-	struct dkim_params	dk;
 	struct err		e;
 
 	memset(&r, 0, sizeof(r));
@@ -289,14 +287,9 @@ main(int argc, char **argv)
 	if (r.opts.mode == MODE_VERIFY && r.opts.nrcpts == 0)
 		die_usage("-bv needs at least one recipient");
 	/* Before anything is read or sent: a bad key is 78 (dkim.h). */
-	params_dkim(&r.cfg, &dk);
 	if ((r.opts.mode == MODE_SUBMIT || r.opts.mode == MODE_VERIFY ||
 	    r.opts.mode == MODE_SERVE || r.opts.mode == MODE_QUEUE_RUN) &&
-	    dkim_load(&r.p.dkim, &dk, r.proc.privileged, &e) == -1)
+	    params_signer(&r.cfg, r.proc.privileged, &r.p, &e) == -1)
 		die(&e);
-	if (r.p.dkim != NULL) {		/* the queue signs its DSNs too */
-		r.p.qp.sign = dkim_sign_file;
-		r.p.qp.sign_arg = r.p.dkim;
-	}
 	return run_mode(&r);
 }

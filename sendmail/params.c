@@ -245,3 +245,19 @@ params_dkim(const struct config *c, struct dkim_params *dp)
 	dp->body_relaxed = c->dkim_body_relaxed;
 	dp->sign_always = c->dkim_sign_always;
 }
+
+int
+params_signer(const struct config *c, int privileged, struct submit_params *p,
+    struct err *e)
+{
+	struct dkim_params	dk;
+
+	params_dkim(c, &dk);
+	if (dkim_load(&p->dkim, &dk, privileged, e) == -1)
+		return -1;
+	if (p->dkim != NULL) {	/* the queue signs its DSNs too */
+		p->qp.sign = dkim_sign_file;
+		p->qp.sign_arg = p->dkim;
+	}
+	return 0;
+}

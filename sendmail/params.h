@@ -77,6 +77,14 @@ void	params_log(const struct config *c, struct log_params *lp);
 struct dkim_params;
 void	params_dkim(const struct config *c, struct dkim_params *dp);
 
+/*
+ * The [dkim] signer loaded into p->dkim (NULL when signing is off) and the
+ * queue's DSN signing hook (p->qp.sign) set to it.  -1 with *e (ERR_CONFIG,
+ * naming the key file) when the key cannot be used (dkim_load()).
+ */
+int	params_signer(const struct config *c, int privileged,
+	    struct submit_params *p, struct err *e);
+
 /* p from c; cache_dir is DIR/tls under [queue] dir (dirbuf holds it).
  * Implemented in tls_conf.c. */
 struct tls_params;

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "dkim.h"
 #include "import.h"
 #include "log.h"
 #include "params.h"
@@ -250,6 +251,7 @@ main(int argc, char **argv)
 	struct run		r;
 	struct log_params	lp;
 	struct err		e;
+	int			rc;
 
 	memset(&r, 0, sizeof(r));
 	r.start_ms = clock_now_ms();
@@ -291,5 +293,7 @@ main(int argc, char **argv)
 	    r.opts.mode == MODE_SERVE || r.opts.mode == MODE_QUEUE_RUN) &&
 	    params_signer(&r.cfg, r.proc.privileged, &r.p, &e) == -1)
 		die(&e);
-	return run_mode(&r);
+	rc = run_mode(&r);
+	dkim_free(r.p.dkim);	/* the signer and its key */
+	return rc;
 }

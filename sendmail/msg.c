@@ -627,6 +627,13 @@ out_put(struct out *o, const void *p, size_t n)
 	const char	*s = p;
 	size_t		 k;
 
+	/* Most calls are a line or a CRLF that fits: one copy. */
+	if (o->hold == NULL && n <= sizeof(o->buf) - o->len) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		o->total += (off_t)n;
+		return;
+	}
 	if (o->hold != NULL) {
 		if (buf_add(o->hold, p, n) == -1 && o->err == 0)
 			o->err = E2BIG;
@@ -1162,8 +1169,7 @@ enc_stray_cr(struct enc *en)
 static void
 enc_feed(struct enc *en, const char *p, size_t n)
 {
-	size_t		i, j;
-	unsigned char	hi;
+	size_t	i, j;
 
 	for (i = 0; i < n; i = j) {
 		switch (p[i]) {
@@ -1187,12 +1193,7 @@ enc_feed(struct enc *en, const char *p, size_t n)
 		default:
 			if (en->pend_cr)
 				enc_stray_cr(en);
-			hi = 0;
-			for (j = i; j < n && p[j] != '\0' && p[j] != '\r' &&
-			    p[j] != '\n'; j++)
-				hi |= (unsigned char)p[j];
-			if (hi & 0x80)
-				en->has_8bit = 1;
+			j = i + text_line_run(p + i, n - i, &en->has_8bit);
 			enc_run(en, p + i, j - i);
 			break;
 		}

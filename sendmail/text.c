@@ -4,6 +4,7 @@
  * Everything here reads bytes that may come from a peer or a queue file;
  * every function is bounded by its length arguments.
  */
+#include <stdint.h>
 #include <string.h>
 #include <stdio.h>
 #include <time.h>
@@ -25,6 +26,58 @@ text_has_ctl(const char *s)
 		if (text_is_ctl(*s))
 			return 1;
 	return 0;
+}
+
+/*
+ * Sixteen octets at a time where the compiler has vector types (GCC and
+ * clang: SSE2 on x86-64, NEON on arm64, plain words elsewhere): a lane of
+ * the comparison is all ones at a NUL, CR or LF, so a block without one
+ * is taken whole and its octets OR-ed for the high bit; in the first block
+ * with one, the lowest set octet of the mask (little-endian: the first in
+ * memory) is the stop.  The octet loop does the tail, and everything on
+ * other compilers or byte orders.
+ */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define LINE_RUN_VECTOR
+typedef unsigned char	v16u8 __attribute__((vector_size(16)));
+#endif
+
+size_t
+text_line_run(const char *p, size_t n, int *hi)
+{
+	const unsigned char	*s = (const unsigned char *)p;
+	size_t			 i = 0, k;
+	unsigned char		 or8 = 0;
+#ifdef LINE_RUN_VECTOR
+	v16u8			 x, m, acc = { 0 };
+	uint64_t		 lo, up;
+
+	for (; n - i >= 16; i += 16) {
+		memcpy(&x, s + i, 16);
+		m = (v16u8)((x == 0) | (x == '\r') | (x == '\n'));
+		memcpy(&lo, &m, 8);
+		memcpy(&up, (const unsigned char *)&m + 8, 8);
+		if ((lo | up) != 0) {
+			k = lo != 0 ? (size_t)__builtin_ctzll(lo) / 8 :
+			    8 + (size_t)__builtin_ctzll(up) / 8;
+			for (; k > 0; k--, i++)
+				or8 |= s[i];
+			n = i;	/* the stop: the octet loop ends here */
+			break;
+		}
+		acc |= x;
+	}
+	memcpy(&lo, &acc, 8);
+	memcpy(&up, (const unsigned char *)&acc + 8, 8);
+	if ((lo | up) & 0x8080808080808080ULL)
+		or8 = 0x80;
+#endif
+	for (; i < n && s[i] != '\0' && s[i] != '\r' && s[i] != '\n'; i++)
+		or8 |= s[i];
+	if (or8 & 0x80)
+		*hi = 1;
+	return i;
 }
 
 size_t

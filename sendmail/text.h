@@ -22,6 +22,14 @@ int	text_is_ctl(int c);
 int	text_has_ctl(const char *s);
 
 /*
+ * The length of the longest prefix of p[0, n) with no NUL, CR or LF (the
+ * octets a message body's line ends and repairs are about); *hi is OR-ed
+ * with 1 when that prefix has an octet of 0x80 or above.  Reads p[0, n)
+ * only, a word at a time where it can.
+ */
+size_t	text_line_run(const char *p, size_t n, int *hi);
+
+/*
  * Copy at most n octets of src (stopping at a NUL) into out (outlen > 0,
  * always NUL-terminated, cut to fit), each control octet replaced by repl.
  * src may equal out (in place).  Returns the length written.  src NULL:

@@ -1,13 +1,14 @@
 /*
  * fuzz_text.c -- libFuzzer target for text.c's parsers of peer bytes:
  * enhanced status codes in a smarthost's reply, bounded numbers, the
- * scrubber, base64.
+ * scrubber, base64, the body's line runs.
  *
  * Invariants: nothing reads past the input; an enhanced code found is a
  * prefix of what follows the reply code and of the class asked for; a
  * number parsed is at most max and prints back as the input; scrubbed
  * text has no control octet and is never longer than its buffer; base64
- * output is 4/3 of the input, rounded up.
+ * output is 4/3 of the input, rounded up; text_line_run() agrees with the
+ * octet-by-octet definition at every offset.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = text_scrub(scrub, sizeof(scrub), s, size, '?');
 	if (n >= sizeof(scrub) || n != strlen(scrub) || text_has_ctl(scrub))
 		abort();
+	for (i = 0; i < size && i < 64; i++) {
+		int	hi = 0, want = 0;
+		size_t	k;
+
+		for (k = i; k < size && data[k] != 0 && data[k] != '\r' &&
+		    data[k] != '\n'; k++)
+			if (data[k] >= 0x80)
+				want = 1;
+		if (text_line_run((const char *)data + i, size - i, &hi) !=
+		    k - i || hi != want)
+			abort();
+	}
 	buf_init(&b, 4096);
 	if (text_b64_append(&b, data, size) == 0 &&
 	    b.len != 4 * ((size + 2) / 3))

@@ -1,6 +1,7 @@
 /*
  * test_text.c -- the shared helpers of text.c and io.c: scrubbing, bounded
- * numbers, enhanced status codes, the date, base64, the scratch file.
+ * numbers, enhanced status codes, the date, base64, the body's line runs,
+ * the scratch file.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -209,6 +210,62 @@ test_b64(void **state)
 	buf_free(&b);
 }
 
+/* The obvious octet loop text_line_run() must agree with. */
+static size_t
+ref_line_run(const unsigned char *p, size_t n, int *hi)
+{
+	size_t	i;
+
+	for (i = 0; i < n && p[i] != '\0' && p[i] != '\r' && p[i] != '\n';
+	    i++)
+		if (p[i] >= 0x80)
+			*hi = 1;
+	return i;
+}
+
+static void
+test_line_run(void **state)
+{
+	/* Stops, and octets next to them (a borrow, the high bit). */
+	static const unsigned char	alpha[] = { 'a', ' ', 0, '\r', '\n',
+	    0x01, 0x0c, 0x0e, 0x0b, 0x09, 0x7f, 0x80, 0x8d, 0x8a, 0xff };
+	unsigned char			in[80];
+	size_t				n, i, off, round;
+	int				hi, want_hi;
+
+	(void)state;
+	hi = 0;
+	assert_int_equal(text_line_run("", 0, &hi), 0);
+	assert_int_equal(text_line_run("exactly8\r\n", 10, &hi), 8);
+	assert_int_equal(text_line_run("sixteen octets..\n", 17, &hi), 16);
+	assert_int_equal(hi, 0);
+	assert_int_equal(text_line_run("caf\xc3\xa9 latte, long enough", 22,
+	    &hi), 22);
+	assert_int_equal(hi, 1);
+	/* 8-bit after the stop does not count. */
+	hi = 0;
+	assert_int_equal(text_line_run("0123456789\n\xff", 12, &hi), 10);
+	assert_int_equal(hi, 0);
+	srandom(5322);
+	for (round = 0; round < 200000; round++) {
+		n = (size_t)random() % sizeof(in);
+		for (i = 0; i < n; i++)
+			in[i] = random() % 4 != 0 ? (unsigned char)('a' +
+			    random() % 26) : alpha[random() % sizeof(alpha)];
+		/* Mostly long clean runs, so the word loop is taken. */
+		if (round & 1)
+			for (i = 0; i + 1 < n; i++)
+				if (in[i] == 0 || in[i] == '\r' ||
+				    in[i] == '\n')
+					in[i] = random() % 8 != 0 ? 'x' : in[i];
+		off = n > 0 ? (size_t)random() % (n + 1) : 0;
+		hi = want_hi = (int)(round & 2) / 2;
+		assert_int_equal(text_line_run((const char *)in + off,
+		    n - off, &hi), ref_line_run(in + off, n - off, &want_hi));
+		assert_int_equal(hi, want_hi);
+	}
+}
+
 static void
 test_scratch(void **state)
 {
@@ -244,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_enhanced),
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_line_run),
 		cmocka_unit_test(test_scratch),
 	};
 

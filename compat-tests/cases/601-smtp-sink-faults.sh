@@ -41,41 +41,14 @@ free_port() {
 	echo "$p"
 }
 
-# listening PORT: whether something listens on 127.0.0.1:PORT (without
-# connecting, which would use up smtp-sink's only session).
-listening() {
-	local hex
-	hex=$(printf '%04X' "$1")
-	grep -Eq "^ *[0-9]+: 0100007F:$hex 00000000:0000 0A" /proc/net/tcp
-}
-
-# smtp-sink -n 1 lingers for seconds after its session; postern has
-# exited when this runs, so the session is over.
-SINK_PID=
-sink_stop() {
-	[ -n "$SINK_PID" ] || return 0
-	kill "$SINK_PID" 2>/dev/null || true
-	wait "$SINK_PID" 2>/dev/null || true
-	SINK_PID=
-}
-trap sink_stop EXIT
-
-mkdir -p dump q
-chmod 0777 dump
+. "$TOP/compat-tests/lib/sink.sh"
+SINK_TIMEOUT=20
+mkdir -p q
 
 # sink ARGS...: start smtp-sink with ARGS on a fresh port; sets PORT.
 sink() {
-	sink_stop
-	find dump -type f -delete
 	PORT=$(free_port)
-	timeout 20 smtp-sink -u nobody -n 1 -d "$CASE_DIR/dump/%H%M%S." "$@" \
-	    "127.0.0.1:$PORT" 5 >>sink.log 2>&1 &
-	SINK_PID=$!
-	for _ in $(seq 100); do
-		listening "$PORT" && return 0
-		sleep 0.02
-	done
-	fail "smtp-sink $* did not start: $(tail -n 3 sink.log)"
+	sink_start "$PORT" "$@"
 }
 
 msg() {

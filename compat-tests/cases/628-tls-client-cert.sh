@@ -38,19 +38,9 @@ for ((i = 0; i < 100; i++)); do
 done
 [ "$i" -lt 100 ] || fail "the client-certificate listener did not come up on $PORT_CC"
 
-client() {	# client NAME CN: a client certificate signed by the test CA
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$CASE_DIR/$1.key" -out "$CASE_DIR/$1.csr" \
-	    -subj "/O=postern tests/CN=$2" 2>/dev/null
-	printf 'basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = clientAuth\n' \
-	    >"$CASE_DIR/$1.ext"
-	openssl x509 -req -in "$CASE_DIR/$1.csr" -CA "$TLS_DIR/ca.pem" -CAkey "$TLS_DIR/ca.key" \
-	    -CAcreateserial -CAserial "$CASE_DIR/ca.srl" -days 2 -extfile "$CASE_DIR/$1.ext" \
-	    -out "$CASE_DIR/$1.pem" 2>/dev/null
-	chmod 0600 "$CASE_DIR/$1.key"
-}
-client c1 postern-client
-client c2 postern-client-2
+. "$TOP/compat-tests/lib/certs.sh"
+client_cert c1 postern-client
+client_cert c2 postern-client-2
 
 v() { conf_variant "$1" starttls "smarthost.port=$PORT_CC" queue.enabled=no \
     "queue.dir=$CASE_DIR/q" "${@:2}"; }

@@ -30,25 +30,11 @@ ca_restore() {
 trap ca_restore EXIT
 trap 'exit 143' TERM INT
 
-client() {	# client NAME CN CA CAKEY: a client certificate
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$CASE_DIR/$1.key" -out "$CASE_DIR/$1.csr" \
-	    -subj "/O=postern tests/CN=$2" 2>/dev/null
-	printf 'basicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = clientAuth\n' \
-	    >"$CASE_DIR/$1.ext"
-	openssl x509 -req -in "$CASE_DIR/$1.csr" -CA "$3" -CAkey "$4" \
-	    -CAcreateserial -CAserial "$CASE_DIR/ca.srl" -days 2 -extfile "$CASE_DIR/$1.ext" \
-	    -out "$CASE_DIR/$1.pem" 2>/dev/null
-	chmod 0600 "$CASE_DIR/$1.key"
-}
-client c1 postern-relay "$TLS_DIR/ca.pem" "$TLS_DIR/ca.key"
-client c2 postern-unlisted "$TLS_DIR/ca.pem" "$TLS_DIR/ca.key"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$CASE_DIR/other-ca.key" -out "$CASE_DIR/other-ca.pem" -days 2 \
-    -subj "/O=postern tests/CN=another CA" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
-client c3 postern-relay "$CASE_DIR/other-ca.pem" "$CASE_DIR/other-ca.key"
+. "$TOP/compat-tests/lib/certs.sh"
+client_cert c1 postern-relay
+client_cert c2 postern-unlisted
+other_ca
+client_cert c3 postern-relay "$CASE_DIR/other-ca.pem" "$CASE_DIR/other-ca.key"
 
 fp=$(openssl x509 -in "$CASE_DIR/c1.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
 printf '%s postern-relay\n' "$fp" >"$CASE_DIR/relay_clientcerts"

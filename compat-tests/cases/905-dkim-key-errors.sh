@@ -58,20 +58,13 @@ expect_stderr_line 'half\.ini:[0-9]+: \[dkim\] signs only with domain, selector 
 # --- checked like password_file: others may read it only when postern is
 #     not privileged.  A set-gid copy run by an unprivileged uid refuses a
 #     0644 key and takes a 0640 root:GROUP one.
+. "$TOP/compat-tests/lib/setgid.sh"
 etc=$CASE_DIR/etc
 bin=$CASE_DIR/sbin/postern
-grp=postern
-getent group postern >/dev/null || grp=mail
+grp=$SETGID_GROUP
 rm -rf "$etc" "$CASE_DIR/sbin"
 install -d -m 0755 "$etc" "$CASE_DIR/sbin"
-[ -r "$TOP/sendmail/.build-flags" ] && [ -r "$TOP/sendmail/libpostern.a" ] ||
-    skip "build postern first (make)"
-flags=$(sed "s#-DSYSCONFDIR='\"[^']*\"'#-DSYSCONFDIR='\"$etc\"'#" \
-    "$TOP/sendmail/.build-flags")
-eval "$flags -o '$bin' '$TOP/sendmail/main.c' '$TOP/sendmail/libpostern.a' \
-    -lssl -lcrypto -linih" || fail "cannot build the set-gid copy"
-chgrp "$grp" "$bin"
-chmod 2755 "$bin"
+setgid_build "$etc" "$bin"
 dkim_keys
 install -o root -g "$grp" -m 0640 "$CONF/password" "$etc/password"
 install -o root -g root -m 0644 "$TEST_CA" "$etc/ca.pem"

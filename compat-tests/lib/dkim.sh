@@ -19,6 +19,13 @@
 #   dkim_unsigned FILE        the message carries no DKIM-Signature
 #   in_dns_ns ZONE CMD...     CMD with /etc/resolv.conf pointing at the test
 #                             DNS server serving ZONE (lib/dns-netns)
+#   dkim_big MB PORT SPEC... [-- k=v...]
+#                             for each SPEC (ALG:CANON), a message of MB MiB
+#                             (lines with runs of blanks and a tab, a tail
+#                             of empty lines) signed by postern -t into
+#                             smtp-sink on PORT (lib/sink.sh), then both
+#                             verifiers on every dump; k=v go to each
+#                             config (conf_variant)
 
 PY3=/usr/bin/python3
 DKIM_VERIFY=$TOP/compat-tests/data/dkim-verify.py
@@ -108,4 +115,39 @@ dkim_unsigned() {
 	if msg_header "$1" DKIM-Signature >/dev/null; then
 		fail "$1 is signed: $(msg_header "$1" DKIM-Signature | head -c 120)"
 	fi
+}
+
+dkim_big() {
+	local mb=$1 port=$2 spec alg canon conf t0 d
+	local specs=() extra=()
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do specs+=("$1"); shift; done
+	[ $# -eq 0 ] || { shift; extra=("$@"); }
+	{
+		printf 'To: big@example.org\nSubject: big\n\n'
+		yes 'a line  with   runs of blanks	and a tab, 0123456789 ' |
+		    head -c $((mb * 1024 * 1024))
+		printf '\n\n\n\n'
+	} >"$CASE_DIR/big.eml"
+	local dumps=()
+	for spec in "${specs[@]}"; do
+		alg=${spec%%:*}
+		canon=${spec#*:}
+		conf=$(dkim_conf "big-$alg" plain "$alg" "$canon" \
+		    "smarthost.port=$port" "queue.dir=$CASE_DIR/q" "${extra[@]}")
+		sink_start "$port"
+		t0=$(now_ms)
+		expect_exit 0 postern -C "$conf" -t <"$CASE_DIR/big.eml"
+		echo "postern: $(( $(now_ms) - t0 )) ms for $(stat -c %s "$CASE_DIR/big.eml") octets ($spec)" >&2
+		sink_stop
+		d=$(sink_dump)
+		[ "$(stat -c %s "$d")" -gt $((mb * 1024 * 1024)) ] ||
+		    fail "dump too short: $(stat -c %s "$d")"
+		mv "$d" "$CASE_DIR/big-$alg.dump"
+		dumps+=("$CASE_DIR/big-$alg.dump")
+	done
+	t0=$(now_ms)
+	dkim_verify "${dumps[@]}"
+	echo "verification: $(( $(now_ms) - t0 )) ms" >&2
+	rm -f "$CASE_DIR/big.eml" "${dumps[@]}"	# large; the case passed
 }

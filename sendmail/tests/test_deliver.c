@@ -15,8 +15,6 @@
 #include <poll.h>
 #include <signal.h>
 
-#include <dirent.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,6 +28,7 @@
 #include "config.h"
 #include "deliver.h"
 #include "envelope.h"
+#include "fixture.h"
 #include "io.h"
 #include "params.h"
 #include "queue.h"
@@ -237,33 +236,6 @@ test_unreachable(void **state)
 	deliver_free(d);
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
-files_in(const char *dir, const char *sub)
-{
-	char		 path[256];
-	DIR		*dp;
-	struct dirent	*de;
-	int		 n = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	if ((dp = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(dp)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(dp);
-	return n;
-}
-
 struct spooled_case {
 	const char	*name;
 	enum err_class	 open_cls;
@@ -306,8 +278,7 @@ test_spooled(void **state)
 		struct opener		 o = { c->open_cls, -2, 0 };
 		struct deliver_params	 p = { open_fails, &o, NULL, 0, NULL };
 
-		snprintf(dir, sizeof(dir), "/tmp/test_deliver.XXXXXX");
-		assert_non_null(mkdtemp(dir));
+		fx_mkdtemp(dir, sizeof(dir), "test_deliver");
 		err_set(&qerr, ERR_CANTCREAT, "queue: cannot create");
 		memset(&m, 0, sizeof(m));
 		if (c->use_queue) {
@@ -337,10 +308,10 @@ test_spooled(void **state)
 		    envelope_fate(c->open_cls));
 		if (c->use_queue) {
 			assert_string_not_equal(out.id, "");
-			assert_int_equal(files_in(dir, "q"), c->in_q);
-			assert_int_equal(files_in(dir, "failed"),
+			assert_int_equal(fx_count(dir, "q", ""), c->in_q);
+			assert_int_equal(fx_count(dir, "failed", ""),
 			    c->in_failed);
-			assert_int_equal(files_in(dir, "tmp"), 0);
+			assert_int_equal(fx_count(dir, "tmp", ""), 0);
 			queue_close(q);
 			q = NULL;
 			sp = NULL;
@@ -350,7 +321,7 @@ test_spooled(void **state)
 		}
 		deliver_free(d);
 		envelope_free(&env);
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		fx_rmtree(dir);
 	}
 }
 

@@ -7,9 +7,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -21,6 +19,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "fixture.h"
 #include "submit.h"
 
 static void
@@ -140,37 +139,6 @@ test_rcpts(void **state)
 	}
 }
 
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
-files_in(const char *dir, const char *sub, const char *suffix)
-{
-	char		 path[256];
-	DIR		*dp;
-	struct dirent	*de;
-	int		 n = 0;
-	size_t		 l;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	if ((dp = opendir(path)) == NULL)
-		return -1;
-	while ((de = readdir(dp)) != NULL) {
-		l = strlen(de->d_name);
-		if (de->d_name[0] != '.' && l > strlen(suffix) &&
-		    strcmp(de->d_name + l - strlen(suffix), suffix) == 0)
-			n++;
-	}
-	closedir(dp);
-	return n;
-}
-
 /* A file holding text, at offset 0, for stdin. */
 static int
 input(const char *text)
@@ -193,11 +161,11 @@ test_read_queue_only(void **state)
 	struct submit		*s;
 	struct opts		 o;
 	struct err		 e;
-	char			 dir[] = "/tmp/test_submit.XXXXXX";
+	char			 dir[64];
 	int			 fd;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	fx_mkdtemp(dir, sizeof(dir), "test_submit");
 	params(&p, "ex.org", NULL, 1);
 	p.queue_enabled = 1;
 	p.queue_dir = dir;
@@ -209,17 +177,16 @@ test_read_queue_only(void **state)
 	assert_int_equal(submit_read(&s, &p, &o, fd, &e), 0);
 	close(fd);
 	assert_int_equal(submit_how(s), SUBMIT_QUEUE);
-	assert_int_equal(files_in(dir, "tmp", ".data"), 1);
+	assert_int_equal(fx_count(dir, "tmp", ".data"), 1);
 	assert_int_equal(submit_commit(s, &e), 0);
 	submit_free(s);
-	assert_int_equal(files_in(dir, "q", ".ctl"), 1);
-	assert_int_equal(files_in(dir, "q", ".data"), 1);
-	assert_int_equal(files_in(dir, "tmp", ""), 0);
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	assert_int_equal(fx_count(dir, "q", ".ctl"), 1);
+	assert_int_equal(fx_count(dir, "q", ".data"), 1);
+	assert_int_equal(fx_count(dir, "tmp", ""), 0);
+	fx_rmtree(dir);
 
 	/* No recipients: ERR_USAGE, and nothing is left behind. */
-	snprintf(dir, sizeof(dir), "/tmp/test_submit.XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	fx_mkdtemp(dir, sizeof(dir), "test_submit");
 	p.queue_dir = dir;
 	o.extract_rcpts = 0;
 	fd = input("Subject: x\n\nhi\n");
@@ -227,8 +194,8 @@ test_read_queue_only(void **state)
 	close(fd);
 	assert_int_equal(e.cls, ERR_USAGE);
 	assert_null(s);
-	assert_int_equal(files_in(dir, "tmp", ""), -1);	/* not even made */
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	assert_int_equal(fx_count(dir, "tmp", ""), -1);	/* not even made */
+	fx_rmtree(dir);
 }
 
 /* -odq with a queue that cannot be opened: its error, not a scratch file. */
@@ -301,7 +268,7 @@ test_serve_handlers(void **state)
 	struct serve_params	 sp;
 	struct err		 e;
 	enum err_class		 cls;
-	char			 dir[] = "/tmp/test_submit.XXXXXX", out[4096];
+	char			 dir[64], out[4096];
 	char			 path[] = "/tmp/test_submit.out.XXXXXX";
 	size_t			 i;
 	ssize_t			 n;
@@ -309,8 +276,7 @@ test_serve_handlers(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bs_cases) / sizeof(bs_cases[0]); i++) {
-		snprintf(dir, sizeof(dir), "/tmp/test_submit.XXXXXX");
-		assert_non_null(mkdtemp(dir));
+		fx_mkdtemp(dir, sizeof(dir), "test_submit");
 		params(&p, "ex.org", NULL, 1);
 		p.queue_enabled = bs_cases[i].queue;
 		p.queue_dir = dir;
@@ -334,10 +300,10 @@ test_serve_handlers(void **state)
 			    bs_cases[i].reply, out);
 		close(in);
 		close(ofd);
-		assert_int_equal(files_in(dir, "q", ".ctl"),
+		assert_int_equal(fx_count(dir, "q", ".ctl"),
 		    bs_cases[i].queue && cls == ERR_TEMP ? 1 :
 		    bs_cases[i].queue ? 0 : -1);
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		fx_rmtree(dir);
 	}
 }
 

@@ -44,21 +44,48 @@ struct comp {
 
 #define NELEM(t)	(sizeof(t) / sizeof((t)[0]))
 
+/* bsearch(3) comparators: a code point (or pair) against a table entry. */
+static int
+cmp_range(const void *key, const void *elem)
+{
+	uint32_t		 c = *(const uint32_t *)key;
+	const struct cprange	*r = elem;
+
+	return c < r->lo ? -1 : c > r->hi;
+}
+
+static int
+cmp_ccrange(const void *key, const void *elem)
+{
+	uint32_t		 c = *(const uint32_t *)key;
+	const struct ccrange	*r = elem;
+
+	return c < r->lo ? -1 : c > r->hi;
+}
+
+static int
+cmp_decomp(const void *key, const void *elem)
+{
+	uint32_t		 c = *(const uint32_t *)key;
+	const struct decomp	*d = elem;
+
+	return c < d->cp ? -1 : c > d->cp;
+}
+
+static int
+cmp_comp(const void *key, const void *elem)
+{
+	const struct comp	*k = key, *t = elem;
+
+	if (k->a != t->a)
+		return k->a < t->a ? -1 : 1;
+	return k->b < t->b ? -1 : k->b > t->b;
+}
+
 static int
 in_table(const struct cprange *t, size_t n, uint32_t c)
 {
-	size_t	lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (c < t[mid].lo)
-			hi = mid;
-		else if (c > t[mid].hi)
-			lo = mid + 1;
-		else
-			return 1;
-	}
-	return 0;
+	return bsearch(&c, t, n, sizeof(*t), cmp_range) != NULL;
 }
 
 /* Decode one code point at s[*i]; -1 on invalid UTF-8. */
@@ -150,42 +177,26 @@ cp_push(struct cpbuf *b, uint32_t c)
 static unsigned
 ccc_of(uint32_t c)
 {
-	size_t	lo = 0, hi = NELEM(tab_ccc), mid;
+	const struct ccrange	*r;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (c < tab_ccc[mid].lo)
-			hi = mid;
-		else if (c > tab_ccc[mid].hi)
-			lo = mid + 1;
-		else
-			return tab_ccc[mid].ccc;
-	}
-	return 0;
+	r = bsearch(&c, tab_ccc, NELEM(tab_ccc), sizeof(tab_ccc[0]),
+	    cmp_ccrange);
+	return r != NULL ? r->ccc : 0;
 }
 
 static const struct decomp *
 decomp_of(uint32_t c)
 {
-	size_t	lo = 0, hi = NELEM(tab_dec), mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (c < tab_dec[mid].cp)
-			hi = mid;
-		else if (c > tab_dec[mid].cp)
-			lo = mid + 1;
-		else
-			return &tab_dec[mid];
-	}
-	return NULL;
+	return bsearch(&c, tab_dec, NELEM(tab_dec), sizeof(tab_dec[0]),
+	    cmp_decomp);
 }
 
 /* The composite of a and b, or 0 when they do not compose. */
 static uint32_t
 compose(uint32_t a, uint32_t b)
 {
-	size_t	lo = 0, hi = NELEM(tab_comp), mid;
+	const struct comp	 key = { a, b, 0 };
+	const struct comp	*t;
 
 	if (a >= LBASE && a < LBASE + LCOUNT && b >= VBASE &&
 	    b < VBASE + VCOUNT)
@@ -193,17 +204,9 @@ compose(uint32_t a, uint32_t b)
 	if (a >= SBASE && a < SBASE + SCOUNT && (a - SBASE) % TCOUNT == 0 &&
 	    b > TBASE && b < TBASE + TCOUNT)
 		return a + (b - TBASE);
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (a < tab_comp[mid].a ||
-		    (a == tab_comp[mid].a && b < tab_comp[mid].b))
-			hi = mid;
-		else if (a > tab_comp[mid].a || b > tab_comp[mid].b)
-			lo = mid + 1;
-		else
-			return tab_comp[mid].c;
-	}
-	return 0;
+	t = bsearch(&key, tab_comp, NELEM(tab_comp), sizeof(tab_comp[0]),
+	    cmp_comp);
+	return t != NULL ? t->c : 0;
 }
 
 /* Append the full compatibility decomposition of c (the table holds it

@@ -171,56 +171,148 @@ body_eol(struct dkim_body *b)
 }
 
 /*
- * The longest run from p that relaxed canonicalization leaves as it is,
- * given that p[0] is content: up to a CR, a tab, or a space that is not a
- * single space between two content octets.  Stopping early is harmless
- * (the caller then takes the octet itself), so the tests may be loose in
- * that direction only.
+ * relaxed: an octet the span could not take, through the state machine:
+ * a CR that the next octet decides, blanks that the next octet decides,
+ * empty lines that a later line with content decides.
+ */
+static void
+body_octet(struct dkim_body *b, const char *p)
+{
+	unsigned char	c = (unsigned char)*p;
+
+	if (b->cr) {
+		b->cr = 0;
+		if (c == '\n') {
+			body_eol(b);
+			return;
+		}
+		body_content(b, "\r", 1);
+	}
+	if (c == '\r')
+		b->cr = 1;
+	else if (c == ' ' || c == '\t')
+		b->wsp = 1;
+	else
+		body_content(b, p, 1);
+}
+
+/*
+ * The first octet from p[i] that is neither 0x21 or above nor a space
+ * followed by such an octet: a CR, a tab, another control, or a space
+ * before one of these, another space or the end of the block.  Exact
+ * (no stop at a single space between words), since each stop costs the
+ * caller a mispredicted branch or a cut span.
  */
 static size_t
-body_run(const char *p, size_t n)
+body_scan(const char *p, size_t i, size_t n)
 {
 	const unsigned char	*s = (const unsigned char *)p;
-	uint64_t		 w, t;
-	size_t			 j = 1, k;
-	unsigned char		 c;
-
-	while (j < n) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		if (n - j >= 8) {
-			/*
-			 * A flag on each octet under 0x21 (and maybe on one
-			 * above a flagged one, from the borrow: each flag is
-			 * checked against the octet itself).
-			 */
-			memcpy(&w, s + j, 8);
-			t = (w - 0x2121212121212121ULL) & ~w &
-			    0x8080808080808080ULL;
-			for (; t != 0; t &= t - 1) {
-				k = j + (size_t)__builtin_ctzll(t) / 8;
-				if ((c = s[k]) > ' ')
-					continue;
-				if (c == ' ' && k + 1 < n && s[k + 1] > ' ')
-					continue;	/* a single space */
-				if (c == ' ' || c == '\t' || c == '\r')
-					return k;
-			}
-			j += 8;
-			continue;
+	const uint64_t		 h = 0x8080808080808080ULL;
+	const uint64_t		 l = 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t		 w, t, lo, v;
+
+	/*
+	 * Eight octets at a time, a flag in the top bit of each, exact: no
+	 * sum carries into the next octet (each stays under 0x100).  lo
+	 * marks octets under 0x21; of those, the ones from 0x20 up are
+	 * spaces.  v is the same eight octets moved on by one, so a space
+	 * whose next octet is 0x21 or above is cleared from lo.
+	 */
+	while (n - i >= 9) {
+		memcpy(&w, s + i, 8);
+		t = w & l;
+		lo = ~((t + 0x5f5f5f5f5f5f5f5fULL) | w) & h;
+		if (lo != 0) {
+			memcpy(&v, s + i + 1, 8);
+			lo &= ~((t + 0x6060606060606060ULL) &
+			    (((v & l) + 0x5f5f5f5f5f5f5f5fULL) | v));
+			if (lo != 0)
+				return i + (size_t)__builtin_ctzll(lo) / 8;
 		}
+		i += 8;
+	}
 #endif
-		c = s[j];
-		if (c == '\r' || c == '\t')
-			return j;
-		if (c == ' ') {
-			if (j + 1 == n || s[j + 1] == ' ' || s[j + 1] == '\t' ||
-			    s[j + 1] == '\r')
-				return j;
-			j++;	/* the space and the octet after it */
-		}
-		j++;
+	for (; i < n; i++) {
+		if (s[i] > ' ')
+			continue;
+		if (s[i] != ' ' || i + 1 == n || s[i + 1] <= ' ')
+			return i;
+		i++;	/* the space and the content after it */
 	}
 	return n;
+}
+
+/*
+ * relaxed, from a state with nothing pending (no CR, no blanks, no empty
+ * lines held): the input is its own canonical form while it is content,
+ * single spaces before content, bare CRs, and CRLFs that end lines with
+ * content, so that span goes out straight from the input (without a copy
+ * when it is long).  Where the input and its canonical form differ the
+ * span is cut: blanks before content become one space (the first blank
+ * itself when it is a space, so the cut adds no emit of its own), blanks
+ * before a CRLF go.  The span stops before what a later octet decides (an
+ * empty line, a CR at the end of the block, blanks at the end of the
+ * block or before a bare CR), which the caller gives to body_octet().
+ * Returns where it stopped; each turn of the loop moves on at least one
+ * octet.
+ */
+static size_t
+body_span(struct dkim_body *b, const char *p, size_t i, size_t n)
+{
+	size_t		s = i, j, m;
+	int		inl = b->in_line;
+	unsigned char	c;
+
+	for (;;) {
+		if ((j = body_scan(p, i, n)) > i)
+			inl = 1;
+		if ((i = j) == n)
+			break;
+		c = (unsigned char)p[i];
+		if (c == '\r') {
+			if (i + 1 == n || (p[i + 1] == '\n' && !inl))
+				break;	/* the next block or line decides */
+			if (p[i + 1] == '\n') {
+				i += 2;
+				inl = 0;
+			} else {
+				i++;	/* a bare CR is content */
+				inl = 1;
+			}
+			continue;
+		}
+		if (c != ' ' && c != '\t') {
+			i++;	/* another control: content */
+			inl = 1;
+			continue;
+		}
+		/* A run of blanks (or one space before another octet). */
+		for (m = i; m < n && (p[m] == ' ' || p[m] == '\t'); m++)
+			;
+		if (m == n || (p[m] == '\r' && (m + 1 == n ||
+		    p[m + 1] != '\n' || !inl)))
+			break;
+		if (p[m] == '\r') {
+			/* Blanks at the end of a line go; its CRLF stays. */
+			body_put(b, p + s, i - s);
+			s = m;
+			i = m + 2;
+			inl = 0;
+			continue;
+		}
+		if (c == ' ')
+			body_put(b, p + s, i + 1 - s);
+		else {
+			body_put(b, p + s, i - s);
+			body_put(b, " ", 1);
+		}
+		s = i = m;
+		inl = 1;
+	}
+	body_put(b, p + s, i - s);
+	b->in_line = inl;
+	return i;
 }
 
 /*
@@ -263,38 +355,19 @@ body_simple(struct dkim_body *b, const char *p, size_t n)
 void
 dkim_body_update(struct dkim_body *b, const char *p, size_t n)
 {
-	size_t		i = 0, j;
-	unsigned char	c;
+	size_t	i = 0;
 
 	if (!b->relaxed) {
 		body_simple(b, p, n);
 		return;
 	}
-
+	/* Each turn takes at least one octet. */
 	while (i < n) {
-		c = (unsigned char)p[i];
-		if (b->cr) {
-			b->cr = 0;
-			if (c == '\n') {
-				body_eol(b);
-				i++;
-				continue;
-			}
-			body_content(b, "\r", 1);
-		}
-		if (c == '\r') {
-			b->cr = 1;
-			i++;
-			continue;
-		}
-		if (b->relaxed && (c == ' ' || c == '\t')) {
-			b->wsp = 1;
-			i++;
-			continue;
-		}
-		j = i + body_run(p + i, n - i);
-		body_content(b, p + i, j - i);
-		i = j;
+		if (!b->cr && !b->wsp && (b->in_line || b->empty == 0) &&
+		    (i = body_span(b, p, i, n)) == n)
+			break;
+		body_octet(b, p + i);
+		i++;
 	}
 }
 

@@ -40,9 +40,12 @@
 
 /*
  * The streaming body canonicalizer (RFC 6376 3.4.3, 3.4.4): bytes in,
- * canonical bytes out through emit(), in blocks of up to DKIM_BODY_BUFSZ.
- * Trailing empty lines are counted, not held, and written out only when a
- * later line has content, so the body is never held.
+ * canonical bytes out through emit().  Input that is already canonical
+ * goes to emit() straight from the caller's block when the stretch is
+ * DKIM_BODY_BUFSZ or longer; shorter pieces are gathered in obuf.  No
+ * pointer into the caller's block is kept after dkim_body_update()
+ * returns.  Trailing empty lines are counted, not held, and written out
+ * only when a later line has content, so the body is never held.
  */
 struct dkim_body {
 	int		 relaxed;

@@ -5,7 +5,8 @@
  * (streamed through both canonicalizations).  Invariants: the signature
  * header fills exactly the octets head() reserved (dkim_msg_finish fails
  * otherwise), every line of it is within 78 columns, and canonicalizing
- * the body in one piece or octet by octet gives the same bytes; and
+ * the body in one piece, octet by octet or in pieces of other sizes gives
+ * the bytes a line-by-line reference canonicalizer gives; and
  * dkim_sign_file() on the same octets puts the header in front of them
  * unchanged, or leaves them alone.
  */
@@ -65,27 +66,89 @@ cap(void *arg, const char *p, size_t n)
 		abort();
 }
 
+/*
+ * The body canonicalized the obvious way (split into CRLF lines,
+ * transform each, drop the trailing empty ones), to hold the streaming
+ * one to.
+ */
+static void
+ref_canon(const char *in, size_t n, int relaxed, struct buf *out)
+{
+	size_t	i = 0, j, k, keep = 0, before;
+	int	wsp, nonempty = 0;
+
+	while (i < n) {
+		for (j = i; j < n && !(in[j] == '\r' && j + 1 < n &&
+		    in[j + 1] == '\n'); j++)
+			;
+		before = out->len;
+		for (k = i, wsp = 0; k < j; k++) {
+			if (relaxed && (in[k] == ' ' || in[k] == '\t')) {
+				wsp = 1;
+				continue;
+			}
+			if (wsp && buf_addc(out, ' ') == -1)
+				abort();
+			wsp = 0;
+			if (buf_addc(out, in[k]) == -1)
+				abort();
+		}
+		if (out->len > before)
+			nonempty = 1;
+		if (buf_add(out, "\r\n", 2) == -1)
+			abort();
+		if (out->len > before + 2)
+			keep = out->len;
+		i = j < n ? j + 2 : n;
+	}
+	out->len = keep;
+	if (!relaxed && !nonempty && buf_adds(out, "\r\n") == -1)
+		abort();
+}
+
+/*
+ * The body in one piece, octet by octet, and in pieces of pseudo-random
+ * sizes (so spans end at block boundaries in every state), against the
+ * reference.
+ */
 static void
 body_check(const char *p, size_t n, int relaxed)
 {
-	static struct dkim_body	a, b;
-	struct buf		oa, ob;
-	size_t			i;
+	static struct dkim_body	a, b, c;
+	struct buf		oa, ob, oc, ref;
+	size_t			i, k;
+	uint32_t		x = (uint32_t)n;
 
 	buf_init(&oa, 1 << 22);
 	buf_init(&ob, 1 << 22);
+	buf_init(&oc, 1 << 22);
+	buf_init(&ref, 1 << 22);
 	dkim_body_init(&a, relaxed, cap, &oa);
 	dkim_body_init(&b, relaxed, cap, &ob);
+	dkim_body_init(&c, relaxed, cap, &oc);
 	dkim_body_update(&a, p, n);
 	for (i = 0; i < n; i++)
 		dkim_body_update(&b, p + i, 1);
+	for (i = 0; i < n; i += k) {
+		x = x * 1103515245 + 12345;
+		k = 1 + (x >> 8) % 61;
+		if (k > n - i)
+			k = n - i;
+		dkim_body_update(&c, p + i, k);
+	}
 	dkim_body_final(&a);
 	dkim_body_final(&b);
-	if (oa.len != ob.len ||
-	    (oa.len > 0 && memcmp(oa.data, ob.data, oa.len) != 0))
+	dkim_body_final(&c);
+	ref_canon(p, n, relaxed, &ref);
+	if (oa.len != ref.len || ob.len != ref.len || oc.len != ref.len ||
+	    (ref.len > 0 && (memcmp(oa.data, ref.data, ref.len) != 0 ||
+	    memcmp(ob.data, ref.data, ref.len) != 0 ||
+	    memcmp(oc.data, ref.data, ref.len) != 0)))
 		abort();
 	buf_free(&oa);
 	buf_free(&ob);
+	buf_free(&oc);
+	buf_free(&ref);
 }
 
 /*

@@ -253,24 +253,117 @@ ref_canon(const char *in, size_t n, int relaxed, struct buf *out)
 		buf_adds(out, "\r\n");
 }
 
+/*
+ * Canonicalize in[0, n) fed in pieces of 1 to max octets and compare with
+ * ref_canon(); on a difference, say where it starts (and the input, when
+ * it is short enough to read).
+ */
+static void
+body_compare(struct dkim_body *b, const char *in, size_t n, int rel,
+    size_t max, struct buf *got, struct buf *want)
+{
+	size_t	i, k;
+
+	ref_canon(in, n, rel, want);
+	buf_reset(got);
+	dkim_body_init(b, rel, cap_emit, got);
+	for (i = 0; i < n; i += k) {
+		k = 1 + (size_t)random() % max;
+		if (k > n - i)
+			k = n - i;
+		dkim_body_update(b, in + i, k);
+	}
+	dkim_body_final(b);
+	if (got->len != want->len || memcmp(got->data, want->data,
+	    got->len) != 0) {
+		for (i = 0; i < got->len && i < want->len &&
+		    got->data[i] == want->data[i]; i++)
+			;
+		fprintf(stderr, "relaxed=%d n=%zu max=%zu: output differs "
+		    "at %zu (got %zu, want %zu octets)\n", rel, n, max, i,
+		    got->len, want->len);
+		if (n <= 300) {
+			fprintf(stderr, "in=");
+			for (i = 0; i < n; i++)
+				fprintf(stderr, "%02x", (unsigned char)in[i]);
+			fprintf(stderr, "\n");
+		}
+	}
+	assert_int_equal(got->len, want->len);
+	assert_memory_equal(got->data, want->data, got->len);
+}
+
+/*
+ * A long body that is mostly canonical already (words, single spaces,
+ * CRLF after content), with one octet sequence in about rare that is
+ * not: blanks to fold or drop, empty lines to hold, bare CR and LF, a
+ * control.  Now and then a line is longer than the canonicalizer's
+ * buffer, so spans that long are cut by the pieces too.
+ */
+static void
+long_body(char *in, size_t n, long rare)
+{
+	static const char *const odd[] = {
+		"\t", "  ", " \t ", "\t ", " \r\n", "\t\r\n", "   \r\n",
+		"\r\n\r\n", "\r\n\r\n\r\n", "\r\n \r\n", "\r\n\t\r\n", "\r",
+		"\n", "\001", " \r", "\r\r\n", " \n", "\r\n ", "\r\n\r\n\t x",
+	};
+	static const char	 word[] = "abcdefghij!~\"\177\200\377";
+	size_t			 i = 0, k, len;
+	long			 r;
+	int			 bol = 1;
+
+	while (i < n) {
+		r = random();
+		if (r % rare == 0) {
+			k = (size_t)(r / rare) % (sizeof(odd) / sizeof(odd[0]));
+			len = strlen(odd[k]);
+			if (len > n - i)
+				len = n - i;
+			memcpy(in + i, odd[k], len);
+			i += len;
+			bol = in[i - 1] == '\n';
+			continue;
+		}
+		if (!bol && r % 13 == 1 && n - i >= 2) {
+			memcpy(in + i, "\r\n", 2);
+			i += 2;
+			bol = 1;
+			continue;
+		}
+		/* One word (rarely a very long one), a space before it. */
+		len = r % 20011 == 2 ? 16384 + (size_t)(r / 20011) % 50000 :
+		    1 + (size_t)(r / 13) % 12;
+		if (!bol)
+			in[i++] = ' ';
+		for (k = 0; k < len && i < n; k++)
+			in[i++] = word[(size_t)random() % (sizeof(word) - 1)];
+		bol = 0;
+	}
+}
+
 static void
 test_body_random(void **state)
 {
 	static const char	alpha[] = "ab  \t\r\n\r\n.";
 	/* Octets next to the canonicalizer's 0x21 boundary, and 8-bit. */
 	static const char	alpha2[] = "a!  \t\r\n\001\037\"\177\200\377";
+	/* Pieces from the spool writer's blocks down to single octets. */
+	static const size_t	maxes[] = { 3, 64, 4096, 70000 };
+	static const long	rares[] = { 8, 300, 20000 };
 	const char		*al;
 	size_t			 aln;
 	struct dkim_body	*b = malloc(sizeof(*b));
 	struct buf		 got, want;
-	char			 in[300];
-	size_t			 n, i, k, round;
+	char			 in[300], *big;
+	size_t			 n, i, round;
 	int			 rel;
 
 	(void)state;
 	assert_non_null(b);
-	buf_init(&got, 1 << 16);
-	buf_init(&want, 1 << 16);
+	assert_non_null(big = malloc(200 * 1024));
+	buf_init(&got, 1 << 20);
+	buf_init(&want, 1 << 20);
 	srandom(6376);
 	for (round = 0; round < 20000; round++) {
 		n = (size_t)random() % sizeof(in);
@@ -279,28 +372,23 @@ test_body_random(void **state)
 		for (i = 0; i < n; i++)
 			in[i] = al[random() % aln];
 		rel = (int)(round & 1);
-		ref_canon(in, n, rel, &want);
-		buf_reset(&got);
-		dkim_body_init(b, rel, cap_emit, &got);
-		for (i = 0; i < n; i += k) {
-			k = 1 + (size_t)random() % 40;
-			if (k > n - i)
-				k = n - i;
-			dkim_body_update(b, in + i, k);
-		}
-		dkim_body_final(b);
-		if (got.len != want.len || memcmp(got.data, want.data,
-		    got.len) != 0) {
-			fprintf(stderr, "relaxed=%d in=", rel);
-			for (i = 0; i < n; i++)
-				fprintf(stderr, "%02x", (unsigned char)in[i]);
-			fprintf(stderr, "\n");
-		}
-		assert_int_equal(got.len, want.len);
-		assert_memory_equal(got.data, want.data, got.len);
+		body_compare(b, in, n, rel, 40, &got, &want);
+	}
+	/* Bodies longer than any buffer, in pieces of every size. */
+	for (round = 0; round < 96; round++) {
+		n = round % 4 == 0 ? 200 * 1024 :
+		    (size_t)random() % (200 * 1024);
+		long_body(big, n, rares[round / 8 % 3]);
+		/* Its end from alpha: what is held at the end shows. */
+		for (i = n - (size_t)random() % (n < 40 ? n + 1 : 40); i < n;
+		    i++)
+			big[i] = alpha[random() % (sizeof(alpha) - 1)];
+		body_compare(b, big, n, (int)(round & 1),
+		    maxes[round / 2 % 4], &got, &want);
 	}
 	buf_free(&got);
 	buf_free(&want);
+	free(big);
 	free(b);
 }
 

@@ -33,6 +33,13 @@ load_cfg(struct aliases **ap, const struct config *c, struct err *e)
 
 static char	path[64];
 
+/* The input file goes when the fuzzer exits (seed replays leave none). */
+static void
+drop_path(void)
+{
+	unlink(path);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -45,8 +52,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t			 i, j;
 	int			 fd;
 
-	if (path[0] == '\0')
+	if (path[0] == '\0') {
 		snprintf(path, sizeof(path), "/tmp/fuzz_alias.%ld", (long)getpid());
+		atexit(drop_path);
+	}
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1)
 		abort();
 	if (size > 0 && write(fd, data, size) != (ssize_t)size)

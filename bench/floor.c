@@ -68,6 +68,14 @@ init(void)
 	    NULL);
 }
 
+/* libcrypto alone (no libssl set-up), as postern's signer starts it. */
+static void
+init_crypto(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS |
+	    OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
 /*
  * The CA file is read only when a chain is to be verified, as postern
  * does: a resumed session verifies none.
@@ -255,10 +263,10 @@ main(int argc, char **argv)
 	else if (argc == 3 && strcmp(argv[1], "sha256") == 0)
 		rc = hash_file(argv[2], 1);
 	else if (argc == 3 && strcmp(argv[1], "sign-ed25519") == 0) {
-		init();
+		init_crypto();
 		rc = sign_ed25519(argv[2]);
 	} else if (argc == 3 && strcmp(argv[1], "sign-rsa") == 0) {
-		init();
+		init_crypto();
 		rc = sign_rsa(argv[2]);
 	} else if ((argc == 3 && strcmp(argv[1], "ctx") == 0) ||
 	    (argc == 5 && strcmp(argv[1], "starttls") == 0) ||

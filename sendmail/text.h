@@ -1,7 +1,7 @@
 /*
  * text.h -- small text helpers every module shares: control-character
  * scrubbing, bounded number parsing, RFC 3463 enhanced status codes, the
- * RFC 5322 date, base64 (OpenSSL's encoder).
+ * RFC 5322 date, base64 (OpenSSL's encoder), a message body's line runs.
  *
  * Pure functions over caller-owned memory; none allocates except
  * text_b64_append() (into the caller's buf), none prints or exits.
@@ -25,7 +25,7 @@ int	text_has_ctl(const char *s);
  * The length of the longest prefix of p[0, n) with no NUL, CR or LF (the
  * octets a message body's line ends and repairs are about); *hi is OR-ed
  * with 1 when that prefix has an octet of 0x80 or above.  Reads p[0, n)
- * only, a word at a time where it can.
+ * only, 16 octets at a time where the compiler has vector types.
  */
 size_t	text_line_run(const char *p, size_t n, int *hi);
 

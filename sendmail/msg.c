@@ -627,19 +627,18 @@ out_put(struct out *o, const void *p, size_t n)
 	const char	*s = p;
 	size_t		 k;
 
-	/* Most calls are a line or a CRLF that fits: one copy. */
-	if (o->hold == NULL && n <= sizeof(o->buf) - o->len) {
-		memcpy(o->buf + o->len, p, n);
-		o->len += n;
-		o->total += (off_t)n;
-		return;
-	}
 	if (o->hold != NULL) {
 		if (buf_add(o->hold, p, n) == -1 && o->err == 0)
 			o->err = E2BIG;
 		return;
 	}
 	o->total += (off_t)n;
+	/* Most calls are a line or a CRLF that fits: one copy. */
+	if (n <= sizeof(o->buf) - o->len) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		return;
+	}
 	while (n > 0) {
 		if (o->len == sizeof(o->buf))
 			out_flush(o);
